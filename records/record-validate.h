@@ -15,17 +15,18 @@
 #define MODE_INVALID ((mode_t) -1)
 
 /* Relaxed user/group name rules, used for every name read from a record:
- * non-empty, at most 255 bytes (NAME_MAX), valid UTF-8, no ':' '/' ','
- * or control characters, no leading or trailing whitespace, not "." or
- * "..", not purely numeric, and no leading '-' or '+' (would read as an
- * option or an NIS marker). */
+ * non-empty, at most 255 bytes (NAME_MAX), valid UTF-8, no ':' '/' or
+ * control characters, no leading or trailing whitespace, not "." or "..",
+ * not purely numeric (also not '-' followed by digits only), so a name can
+ * never be taken for a uid. */
 bool valid_user_group_name_relaxed(const char *s);
 
-/* Strict names, which homed creates: [a-zA-Z_][a-zA-Z0-9_-]* with an
- * optional trailing '$', at most 31 bytes. */
+/* Strict names, which homed creates: [a-zA-Z_][a-zA-Z0-9_-]*, at most
+ * 31 bytes (what utmp can hold). */
 bool valid_user_group_name_strict(const char *s);
 
-/* Names homed refuses to create even though they are strictly valid. */
+/* Names homed refuses to create even though they are strictly valid:
+ * root, nobody, nfsnobody (the intrinsic accounts every system has). */
 bool user_name_is_reserved(const char *s);
 
 /* A DNS domain name (realm): labels of [a-zA-Z0-9-] (plus '_' and UTF-8
@@ -48,8 +49,8 @@ bool path_is_normalized_absolute(const char *s);
 bool valid_filename(const char *s);
 /* A shell: a normalized absolute path, or a bare file name. */
 bool valid_shell(const char *s);
-/* A home directory: a normalized absolute path that is not "/" below
- * nothing, i.e. any normalized absolute path (root's "/" is allowed). */
+/* A home directory: a normalized absolute path ("/" included: it is the
+ * home of accounts without one). */
 bool valid_home_path(const char *s);
 
 /* NAME=VALUE: NAME is [A-Za-z_][A-Za-z0-9_]*, VALUE has no control
@@ -57,7 +58,7 @@ bool valid_home_path(const char *s);
 bool valid_env_assignment(const char *s);
 
 /* A locale name such as "de_DE.UTF-8", "C", "en_US@euro": 1..128 bytes of
- * [A-Za-z0-9_.@-], not starting with '.' or '-', no "..". */
+ * [A-Za-z0-9_.@+-], not starting with '.' or '-', no "..". */
 bool valid_locale_name(const char *s);
 
 /* A time zone name such as "Europe/Berlin", "UTC", "Etc/GMT+1": components
@@ -110,8 +111,9 @@ bool valid_sha256_hex(const char *s);
  * [A-Za-z0-9._~-], not starting with '.'. */
 bool valid_blob_filename(const char *s);
 
-/* A hostname as matchHostname compares it: 1..64 bytes of
- * [A-Za-z0-9.-], no leading '.' or '-', no "..". */
+/* A hostname as matchHostname compares it: 1..64 bytes of dot-separated
+ * labels of [A-Za-z0-9_-], no empty label (so no leading, trailing or
+ * double dot). */
 bool valid_hostname(const char *s);
 
 /* Valid UTF-8 (shortest forms, no surrogates, <= U+10FFFF) of exactly

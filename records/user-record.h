@@ -310,8 +310,10 @@ static inline void user_record_unrefp(UserRecord **p) {
  *   -EBADMSG  v is not an object, a section has the wrong JSON type
  *   -EPERM    a section is present that the policy neither allows nor strips
  *   -ENOENT   a required section (or userName) is absent
- *   -ENOMEDIUM/-errno  machine identity needed but unreadable
- *   -ENOMEM */
+ *   -ENOMEM
+ * When options->machine is NULL and this host's machine id cannot be
+ * read, the machine is unknown: no perMachine element, binding or status
+ * entry applies (they are still validated). */
 int user_record_load(json_object *v, const RecordLoadOptions *options,
                      UserRecord **ret, RecordError *error);
 
