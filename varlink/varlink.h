@@ -89,7 +89,7 @@ int varlink_server_new(VarlinkServer **ret);
 VarlinkServer *varlink_server_free(VarlinkServer *s);
 
 /* Strings returned by org.varlink.service.GetInfo. NULL leaves a field as
- * it was (defaults: "Hearth", "hearth", the project version, the project URL).
+ * it was (defaults: "Hearth", "hearth", the project version, "").
  * Errors: -ENOMEM. */
 int varlink_server_set_info(VarlinkServer *s, const char *vendor, const char *product,
                             const char *version, const char *url);

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <string.h>
+
+#include "macro.h"
+#include "varlink-internal.h"
+
+/* Reads the envelope of a call. Like sd-varlink, any key besides these
+ * (or a wrong type, or more together with oneway) is a protocol
+ * violation and costs the connection. */
+static int parse_envelope(VarlinkCall *call) {
+        bool have_method = false;
+
+        json_object_object_foreach(call->message, key, v) {
+                if (streq(key, "method")) {
+                        if (!json_object_is_type(v, json_type_string))
+                                return -EBADMSG;
+                        call->method = json_object_get_string(v);
+                        have_method = true;
+                } else if (streq(key, "parameters")) {
+                        if (v && !json_object_is_type(v, json_type_object))
+                                return -EBADMSG;
+                        call->parameters = v;
+                } else if (streq(key, "more")) {
+                        if (v && !json_object_is_type(v, json_type_boolean))
+                                return -EBADMSG;
+                        call->more = json_object_get_boolean(v);
+                } else if (streq(key, "oneway")) {
+                        if (v && !json_object_is_type(v, json_type_boolean))
+                                return -EBADMSG;
+                        call->oneway = json_object_get_boolean(v);
+                } else if (streq(key, "upgrade")) {
+                        /* Protocol upgrades are not offered by any Hearth method. */
+                        if (v && !json_object_is_type(v, json_type_boolean))
+                                return -EBADMSG;
+                        if (json_object_get_boolean(v))
+                                return -EBADMSG;
+                } else
+                        return -EBADMSG;
+        }
+
+        if (!have_method || (call->more && call->oneway))
+                return -EBADMSG;
+        return 0;
+}
+
+static int invoke(VarlinkCall *call) {
+        VarlinkServer *s = call->server;
+        const VarlinkRegistered *reg;
+        const VarlinkSymbol *sym;
+        const char *dot, *bad = NULL;
+        varlink_method_t cb = NULL;
+        unsigned flags = 0;
+        int r;
+
+        dot = strrchr(call->method, '.');
+        if (!varlink_idl_qualified_name_is_valid(call->method) ||
+            !(reg = varlink_server_find_interface(s, call->method, dot - call->method)) ||
+            !(sym = varlink_interface_find(reg->interface, VARLINK_SYMBOL_METHOD, dot + 1)))
+                return varlink_call_error_method_not_found(call, call->method);
+
+        for (size_t i = 0; i < reg->n_methods; i++)
+                if (streq(reg->methods[i].name, dot + 1)) {
+                        cb = reg->methods[i].callback;
+                        flags = reg->methods[i].flags;
+                        break;
+                }
+
+        if ((flags & VARLINK_METHOD_REQUIRES_MORE) && !call->more)
+                return varlink_call_error_expected_more(call);
+
+        r = varlink_idl_validate(sym->type, call->parameters, &bad);
+        if (r < 0)
+                return varlink_call_error_invalid_parameter(call, bad ?: "parameters");
+
+        if (!cb) {
+                json_object *p = json_object_new_object();
+                if (!p)
+                        return -ENOMEM;
+                json_object_object_add(p, "method", json_object_new_string(call->method));
+                r = varlink_call_error(call, VARLINK_ERROR_METHOD_NOT_IMPLEMENTED, p);
+                json_object_put(p);
+                return r;
+        }
+
+        r = cb(call, call->parameters, s->userdata);
+        if (r < 0 && !call->finished)
+                return varlink_call_error_errno(call, r);
+        return 0;
+}
+
+int varlink_connection_dispatch(VarlinkConnection *c, json_object *message) {
+        VarlinkCall *call;
+        int r;
+
+        call = calloc(1, sizeof *call);
+        if (!call)
+                return -ENOMEM;
+        call->n_ref = 1;
+        call->server = c->server;
+        call->message = json_object_get(message);
+
+        r = parse_envelope(call);
+        if (r < 0) {
+                varlink_call_unref(call);
+                return r;
+        }
+        if (!call->parameters) {
+                /* Absent or null: the handler always sees an object. */
+                call->parameters = json_object_new_object();
+                if (!call->parameters) {
+                        varlink_call_unref(call);
+                        return -ENOMEM;
+                }
+                json_object_object_add(call->message, "parameters", call->parameters);
+        }
+
+        call->connection = c;
+        c->current = varlink_call_ref(call); /* the connection's reference until the final reply */
+
+        r = invoke(call);
+        /* Reply failures that already dropped the connection are not ours
+         * to report again; anything else is fatal for the stream. */
+        if (r < 0 && r != -ENOTCONN && !c->dead)
+                r = -EIO;
+        else
+                r = 0;
+        varlink_call_unref(call);
+        return r;
+}

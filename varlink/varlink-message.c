@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "varlink-message.h"
+
+/* Start small (most messages are a few hundred bytes), never read into
+ * less than this much free space. */
+#define BUFFER_INITIAL 4096U
+#define READ_MIN 2048U
+#define JSON_DEPTH_MAX 64
+
+void varlink_buffer_done(VarlinkBuffer *b) {
+        free(b->data);
+        *b = (VarlinkBuffer) {};
+}
+
+static void buffer_compact(VarlinkBuffer *b) {
+        if (b->begin == 0)
+                return;
+        memmove(b->data, b->data + b->begin, b->end - b->begin);
+        b->end -= b->begin;
+        b->scanned -= MIN(b->scanned, b->begin);
+        b->begin = 0;
+}
+
+/* Output side: grows without a cap here, the connection enforces its own. */
+static int buffer_reserve(VarlinkBuffer *b, size_t need) {
+        size_t n;
+        char *d;
+
+        if (b->alloc - b->end >= need)
+                return 0;
+        if (b->begin > 0) {
+                buffer_compact(b);
+                if (b->alloc - b->end >= need)
+                        return 0;
+        }
+        if (b->end + need < b->end)
+                return -ENOMEM;
+        n = MAX(b->alloc, (size_t) BUFFER_INITIAL);
+        while (n < b->end + need)
+                n *= 2;
+        d = realloc(b->data, n);
+        if (!d)
+                return -ENOMEM;
+        b->data = d;
+        b->alloc = n;
+        return 0;
+}
+
+int varlink_buffer_read(VarlinkBuffer *b, int fd, size_t max) {
+        ssize_t n;
+
+        if (b->begin == b->end)
+                b->begin = b->end = b->scanned = 0;
+
+        if (b->alloc - b->end < READ_MIN) {
+                buffer_compact(b);
+                if (b->alloc - b->end < READ_MIN && b->alloc < max) {
+                        size_t a = MIN(MAX(b->alloc * 2, (size_t) BUFFER_INITIAL), max);
+                        char *d = realloc(b->data, a);
+                        if (!d)
+                                return -ENOMEM;
+                        b->data = d;
+                        b->alloc = a;
+                }
+        }
+        if (b->alloc == b->end)
+                return -EMSGSIZE;
+
+        n = read(fd, b->data + b->end, b->alloc - b->end);
+        if (n < 0)
+                return -errno;
+        b->end += n;
+        return (int) n;
+}
+
+int varlink_buffer_next_message(VarlinkBuffer *b, size_t max, const char **ret, size_t *ret_len) {
+        const char *nul;
+
+        if (b->scanned < b->begin)
+                b->scanned = b->begin;
+        nul = b->scanned < b->end ? memchr(b->data + b->scanned, 0, b->end - b->scanned) : NULL;
+        if (!nul) {
+                b->scanned = b->end;
+                return b->end - b->begin >= max ? -EMSGSIZE : 0;
+        }
+
+        *ret = b->data + b->begin;
+        *ret_len = (size_t) (nul - *ret);
+        b->begin = b->scanned = (size_t) (nul - b->data) + 1;
+        return 1;
+}
+
+bool varlink_buffer_has_message(VarlinkBuffer *b) {
+        if (b->scanned < b->begin)
+                b->scanned = b->begin;
+        if (b->scanned < b->end && memchr(b->data + b->scanned, 0, b->end - b->scanned))
+                return true;
+        b->scanned = b->end;
+        return false;
+}
+
+int varlink_buffer_append(VarlinkBuffer *b, const void *p, size_t n) {
+        int r;
+
+        if (n == 0)
+                return 0;
+        if (b->begin == b->end)
+                b->begin = b->end = 0;
+        r = buffer_reserve(b, n);
+        if (r < 0)
+                return r;
+        memcpy(b->data + b->end, p, n);
+        b->end += n;
+        return 0;
+}
+
+int varlink_buffer_flush(VarlinkBuffer *b, int fd) {
+        while (b->begin < b->end) {
+                ssize_t n = send(fd, b->data + b->begin, b->end - b->begin, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN)
+                                break;
+                        return -errno;
+                }
+                b->begin += n;
+        }
+        if (b->begin == b->end) {
+                b->begin = b->end = 0;
+                return 0;
+        }
+        return (int) MIN(b->end - b->begin, (size_t) INT32_MAX);
+}
+
+json_tokener *varlink_tokener_new(void) {
+        return json_tokener_new_ex(JSON_DEPTH_MAX);
+}
+
+int varlink_message_parse(json_tokener *tok, const char *p, size_t len, json_object **ret) {
+        json_object *o;
+        size_t end;
+
+        if (len == 0 || len > INT32_MAX)
+                return -EBADMSG;
+
+        json_tokener_reset(tok);
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        o = json_tokener_parse_ex(tok, p, (int) len);
+        if (!o)
+                return -EBADMSG;
+
+        end = json_tokener_get_parse_end(tok);
+        for (; end < len; end++)
+                if (!strchr(" \t\r\n", p[end]))
+                        break;
+        if (end < len || !json_object_is_type(o, json_type_object)) {
+                json_object_put(o);
+                return -EBADMSG;
+        }
+
+        *ret = o;
+        return 0;
+}
+
+static const char *params_string(json_object *parameters, size_t *ret_len) {
+        const char *s;
+
+        if (!parameters) {
+                *ret_len = 2;
+                return "{}";
+        }
+        s = json_object_to_json_string_length(parameters, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                              ret_len);
+        return s;
+}
+
+#define APPEND_LITERAL(b, s) varlink_buffer_append((b), (s), sizeof(s) - 1)
+
+/* On failure the partial message is taken back so the stream stays framed. */
+static int finish(VarlinkBuffer *out, size_t mark, int r) {
+        if (r < 0 && out->end >= mark)
+                out->end = mark;
+        return r;
+}
+
+int varlink_message_append_reply(VarlinkBuffer *out, json_object *parameters, bool continues) {
+        size_t mark = out->end, n;
+        const char *s = params_string(parameters, &n);
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        if (out->begin == out->end)
+                mark = 0;
+        r = APPEND_LITERAL(out, "{\"parameters\":");
+        if (r >= 0)
+                r = varlink_buffer_append(out, s, n);
+        if (r >= 0)
+                r = continues ? APPEND_LITERAL(out, ",\"continues\":true}\0") : APPEND_LITERAL(out, "}\0");
+        return finish(out, mark, r);
+}
+
+int varlink_message_append_error(VarlinkBuffer *out, const char *error, json_object *parameters) {
+        size_t mark = out->end, n;
+        const char *s = params_string(parameters, &n);
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        if (out->begin == out->end)
+                mark = 0;
+        r = APPEND_LITERAL(out, "{\"error\":\"");
+        if (r >= 0)
+                r = varlink_buffer_append(out, error, strlen(error));
+        if (r >= 0)
+                r = APPEND_LITERAL(out, "\",\"parameters\":");
+        if (r >= 0)
+                r = varlink_buffer_append(out, s, n);
+        if (r >= 0)
+                r = APPEND_LITERAL(out, "}\0");
+        return finish(out, mark, r);
+}
+
+int varlink_message_append_call(VarlinkBuffer *out, const char *method, json_object *parameters,
+                                bool more, bool oneway) {
+        size_t mark = out->end, n;
+        const char *s = params_string(parameters, &n);
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        if (out->begin == out->end)
+                mark = 0;
+        r = APPEND_LITERAL(out, "{\"method\":\"");
+        if (r >= 0)
+                r = varlink_buffer_append(out, method, strlen(method));
+        if (r >= 0)
+                r = APPEND_LITERAL(out, "\",\"parameters\":");
+        if (r >= 0)
+                r = varlink_buffer_append(out, s, n);
+        if (r >= 0 && more)
+                r = APPEND_LITERAL(out, ",\"more\":true");
+        if (r >= 0 && oneway)
+                r = APPEND_LITERAL(out, ",\"oneway\":true");
+        if (r >= 0)
+                r = APPEND_LITERAL(out, "}\0");
+        return finish(out, mark, r);
+}
