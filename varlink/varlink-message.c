@@ -147,8 +147,10 @@ json_tokener *varlink_tokener_new(void) {
 
 int varlink_message_parse(json_tokener *tok, const char *p, size_t len, json_object **ret) {
         json_object *o;
-        size_t end;
 
+        /* Trailing whitespace is harmless; strict mode would refuse it. */
+        while (len > 0 && strchr(" \t\r\n", p[len - 1]))
+                len--;
         if (len == 0 || len > INT32_MAX)
                 return -EBADMSG;
 
@@ -157,12 +159,7 @@ int varlink_message_parse(json_tokener *tok, const char *p, size_t len, json_obj
         o = json_tokener_parse_ex(tok, p, (int) len);
         if (!o)
                 return -EBADMSG;
-
-        end = json_tokener_get_parse_end(tok);
-        for (; end < len; end++)
-                if (!strchr(" \t\r\n", p[end]))
-                        break;
-        if (end < len || !json_object_is_type(o, json_type_object)) {
+        if (json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object)) {
                 json_object_put(o);
                 return -EBADMSG;
         }
