@@ -67,16 +67,24 @@ static int method_count(VarlinkCall *call, json_object *p, void *userdata) {
         return r;
 }
 
+/* The timer owns a call reference; if the client goes away first the
+ * cancel callback stops the timer and lets go of it. */
 static int on_slow_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         VarlinkCall *call = userdata;
         json_object *reply = json_object_new_object();
 
+        varlink_call_set_cancel_callback(call, NULL, NULL);
         json_object_object_add(reply, "done", json_object_new_boolean(true));
         (void) varlink_call_reply(call, reply);
         json_object_put(reply);
         varlink_call_unref(call);
         sd_event_source_disable_unref(s);
         return 0;
+}
+
+static void on_slow_cancel(VarlinkCall *call, void *userdata) {
+        sd_event_source_disable_unref(userdata);
+        varlink_call_unref(call);
 }
 
 static int method_slow(VarlinkCall *call, json_object *p, void *userdata) {
@@ -86,11 +94,15 @@ static int method_slow(VarlinkCall *call, json_object *p, void *userdata) {
 
         if (usec < 0)
                 return varlink_call_error_invalid_parameter(call, "usec");
-        r = sd_event_add_time_relative(e, NULL, CLOCK_MONOTONIC, (uint64_t) usec, 0, on_slow_timer,
+        sd_event_source *source = NULL;
+        r = sd_event_add_time_relative(e, &source, CLOCK_MONOTONIC, (uint64_t) usec, 0, on_slow_timer,
                                        varlink_call_ref(call));
-        if (r < 0)
+        if (r < 0) {
                 varlink_call_unref(call);
-        return r;
+                return r;
+        }
+        varlink_call_set_cancel_callback(call, on_slow_cancel, source);
+        return 0;
 }
 
 static int method_fail(VarlinkCall *call, json_object *p, void *userdata) {
