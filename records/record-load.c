@@ -60,7 +60,8 @@ static const char *section_name(RecordSection s) {
 }
 
 int record_load_prepare(json_object *v, const RecordLoadPolicy *policy, RecordSection refused,
-                        json_object **ret_json, RecordSection *ret_sections, RecordError *error) {
+                        const char *name_field, json_object **ret_json, RecordSection *ret_sections,
+                        RecordError *error) {
         RecordSection present, keep, strip;
         json_object *copy = NULL;
 
@@ -87,7 +88,7 @@ int record_load_prepare(json_object *v, const RecordLoadPolicy *policy, RecordSe
         for (RecordSection s = 1; s & _RECORD_SECTION_ALL; s <<= 1)
                 if ((policy->require & s) && !(keep & s)) {
                         if (s == RECORD_REGULAR)
-                                return record_error(error, -ENOENT, "userName", "is required");
+                                return record_error(error, -ENOENT, name_field, "is required");
                         return record_error(error, -ENOENT, section_name(s), "section is required");
                 }
 

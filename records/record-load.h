@@ -12,9 +12,12 @@
 /* Checks v against policy and returns a deep copy with the stripped
  * sections removed, plus the mask of sections it holds. `refused`
  * sections are refused whatever the policy says (groups: secret).
- * Also checks each section's JSON type. Errors as user_record_load(). */
+ * Also checks each section's JSON type. name_field is the mandatory name
+ * ("userName"/"groupName") an error names when the regular section is
+ * required but absent. Errors as user_record_load(). */
 int record_load_prepare(json_object *v, const RecordLoadPolicy *policy, RecordSection refused,
-                        json_object **ret_json, RecordSection *ret_sections, RecordError *error);
+                        const char *name_field, json_object **ret_json, RecordSection *ret_sections,
+                        RecordError *error);
 
 /* The machine to resolve perMachine/binding/status for: the caller's, or
  * this host's; an all-zero id and NULL hostname when neither is known. */

@@ -543,7 +543,7 @@ static int user_record_load_internal(json_object *v, const RecordLoadOptions *op
         if (!ur)
                 return record_error(error, -ENOMEM, NULL, "out of memory");
 
-        r = record_load_prepare(v, &options->policy, 0, &ur->json, &ur->sections, error);
+        r = record_load_prepare(v, &options->policy, 0, "userName", &ur->json, &ur->sections, error);
         if (r < 0)
                 return r;
         ur->mask = options->policy.allow | options->policy.require;
