@@ -9,6 +9,8 @@
 #include "macro.h"
 #include "varlink-internal.h"
 
+#define BATCH_MAX (64U * 1024U)
+
 /* A connection is referenced by the server's list and, temporarily, by
  * whichever event callback is running on it, so it can be dropped from
  * deep inside a handler and freed only when the stack unwinds. */
@@ -219,8 +221,15 @@ static int on_idle(sd_event_source *source, uint64_t usec, void *userdata) {
 }
 
 void varlink_connection_after_reply(VarlinkConnection *c, bool final) {
-        if (c->dead || c->processing)
-                return; /* the dispatch loop flushes and continues itself */
+        if (c->dead)
+                return;
+        /* Inside the dispatch loop replies are batched into one send, but a
+         * handler streaming a lot must not grow the queue without bound. */
+        if (c->processing) {
+                if (varlink_buffer_size(&c->out) >= BATCH_MAX)
+                        (void) flush(c);
+                return;
+        }
 
         varlink_connection_ref(c);
         (void) flush(c);
