@@ -15,9 +15,6 @@
 #include "askpw-util.h"
 #include "askpw.h"
 #include "macro.h"
-#if HAVE_ASKPW_VARLINK
-#include "askpw-varlink.h"
-#endif
 
 static const char *arg_icon;
 static const char *arg_id;
@@ -239,15 +236,10 @@ int main(int argc, char *argv[]) {
 
         if (arg_varlink) {
                 free(arg_message);
-#if HAVE_ASKPW_VARLINK
                 r = askpw_varlink_serve(arg_flags & ASKPW_USER);
                 if (r < 0)
                         fprintf(stderr, "Varlink service failed: %s\n", strerror(-r));
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
-#else
-                fprintf(stderr, "This build has no Varlink support.\n");
-                return EXIT_FAILURE;
-#endif
         }
 
         req.message = arg_message ?: "Password:";
