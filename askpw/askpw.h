@@ -266,3 +266,31 @@ typedef struct AskpwPamConv {
  * failure no responses are handed out. Use as
  * `struct pam_conv c = { askpw_pam_conv, &askpw_pam_conv_data };`. */
 int askpw_pam_conv(int n, const struct pam_message **msg, struct pam_response **resp, void *appdata);
+
+/* --- Varlink io.systemd.AskPassword (askpw-varlink.c, secret-client.c) --- */
+
+/* The service socket: $HEARTH_ASK_PASSWORD_VARLINK_SOCKET if set (tests),
+ * else /run/systemd/io.systemd.AskPassword (system) or
+ * $XDG_RUNTIME_DIR/systemd/io.systemd.AskPassword (user).
+ * Errors: -ENXIO no $XDG_RUNTIME_DIR for the user socket, -ENOMEM. */
+int askpw_varlink_socket_path(bool user, char **ret);
+
+/* Serves io.systemd.AskPassword until SIGTERM/SIGINT: on the sockets
+ * passed by socket activation, else on askpw_varlink_socket_path() (mode
+ * 0666 system, 0600 user).  Each Ask runs the agent protocol in a worker
+ * process; the caller closing its connection ends the worker, which removes
+ * its ask file.  Callers allowed: uid 0 and the service's own uid; for the
+ * system instance also members of the group named by
+ * $HEARTH_ASK_PASSWORD_VARLINK_GROUP.  Others get PermissionDenied.
+ * Errors: from sd-event and the Varlink server (-EADDRINUSE another
+ * service is listening), -ENOMEM. */
+int askpw_varlink_serve(bool user);
+
+/* Gets a secret for the rest of Hearth: through io.systemd.AskPassword if
+ * the service socket answers (ASKPW_USER picks the per-user one), else
+ * through askpw_query() directly.  req->credential and req->hup_fd are
+ * honoured only on the direct path.  Errors: -EUNATCH nothing could be
+ * asked (NoPasswordAvailable), -ETIME timeout (TimeoutReached), -EPERM the
+ * service refused us, -EPROTO malformed reply, the errno a service error
+ * carries, or those of askpw_query(). */
+int askpw_secret_get(const AskpwRequest *req, AskpwFlags flags, char ***ret);
