@@ -235,13 +235,13 @@ int record_json_check_strings(json_object *v, const char *field, RecordError *er
                 if (len < 0 || strlen(s) != (size_t) len)
                         return record_error(error, -EINVAL, field, "string contains U+0000");
                 if (!utf8_is_valid_n(s, (size_t) len))
-                        return record_error(error, -EINVAL, field, "string is not valid UTF-8");
+                        return record_error(error, -EBADMSG, field, "string is not valid UTF-8");
                 return 0;
         }
         case json_type_object:
                 json_object_object_foreach(v, k, e) {
                         if (!utf8_is_valid_n(k, strlen(k)))
-                                return record_error(error, -EINVAL, field, "object key is not valid UTF-8");
+                                return record_error(error, -EBADMSG, field, "object key is not valid UTF-8");
                         record_field_path(path, sizeof(path), field, k, 0);
                         r = record_json_check_strings(e, path, error);
                         if (r < 0)

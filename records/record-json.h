@@ -81,5 +81,6 @@ int record_json_strv(json_object *v, const char *field, bool allow_control, bool
 
 /* Checks that every string in the tree is valid UTF-8 without U+0000.
  * For trees the caller built in memory (parsed text is checked already).
- * Returns 0 or -EINVAL naming the path of the first bad string. */
+ * Returns 0, -EBADMSG (invalid UTF-8) or -EINVAL (U+0000), naming the
+ * path of the first bad string. */
 int record_json_check_strings(json_object *v, const char *field, RecordError *error);
