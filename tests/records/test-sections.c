@@ -129,7 +129,9 @@ static void test_default_options(void **state) {
         assert_int_equal(user_record_load_text(t, strlen(t), NULL, &ur, NULL), 0);
         assert_int_equal(ur->uid, 5);
         user_record_unref(ur);
-        assert_int_equal(user_record_validate(json_object_new_object(), NULL, NULL), -ENOENT);
+        json_object *empty = json_object_new_object();
+        assert_int_equal(user_record_validate(empty, NULL, NULL), -ENOENT);
+        json_object_put(empty);
 }
 
 int main(void) {
