@@ -56,12 +56,13 @@ static const RecordLoadOptions load_options = {
 static int report_invalid(const char *name, RecordKind kind, int r, const RecordError *err) {
         const char *what = kind == KIND_USER ? "user" : "group";
 
-        if (err->field[0])
-                log_error("%s: invalid %s record: field '%s': %s", name, what, err->field,
-                          err->message[0] ? err->message : strerror(-r));
+        /* The loader's message already names the field when there is one. */
+        if (err->message[0])
+                log_error("%s: invalid %s record: %s", name, what, err->message);
+        else if (err->field[0])
+                log_error("%s: invalid %s record: field '%s': %s", name, what, err->field, strerror(-r));
         else
-                log_error("%s: invalid %s record: %s", name, what,
-                          err->message[0] ? err->message : strerror(-r));
+                log_error("%s: invalid %s record: %s", name, what, strerror(-r));
         return EXIT_FAIL;
 }
 

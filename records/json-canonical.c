@@ -14,6 +14,7 @@
 
 #include "macro.h"
 #include "record-section.h"
+#include "record-validate.h"
 
 /* Growable output. Growing copies into a fresh buffer and wipes the old
  * one instead of realloc(), which could leave secrets behind. */
@@ -82,53 +83,12 @@ static int out_indent(Out *o, unsigned depth) {
         return 0;
 }
 
-/* Strict UTF-8: shortest encodings only, no surrogates, nothing above
- * U+10FFFF. sd-json refuses every other string. */
-static bool utf8_valid(const unsigned char *s, size_t n) {
-        size_t i = 0;
-
-        while (i < n) {
-                unsigned char c = s[i];
-                uint32_t cp;
-                size_t len;
-
-                if (c < 0x80) {
-                        i++;
-                        continue;
-                }
-                if (c >= 0xc2 && c <= 0xdf) {
-                        len = 2;
-                        cp = c & 0x1f;
-                } else if (c >= 0xe0 && c <= 0xef) {
-                        len = 3;
-                        cp = c & 0x0f;
-                } else if (c >= 0xf0 && c <= 0xf4) {
-                        len = 4;
-                        cp = c & 0x07;
-                } else
-                        return false;
-
-                if (n - i < len)
-                        return false;
-                for (size_t k = 1; k < len; k++) {
-                        if ((s[i + k] & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (s[i + k] & 0x3f);
-                }
-                if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                        return false;
-                i += len;
-        }
-        return true;
-}
-
 static int format_string(Out *o, const char *s, size_t n) {
         int r;
 
         if (memchr(s, 0, n))
                 return -EINVAL;
-        if (!utf8_valid((const unsigned char *) s, n))
+        if (!utf8_is_valid_n(s, n))  /* sd-json holds nothing else */
                 return -EILSEQ;
 
         r = out_putc(o, '"');

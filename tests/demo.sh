@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Hearth demo: walks through what Hearth can do so far, with a heading per
+# step. Everything happens in a temporary directory that is removed at the
+# end; nothing on the machine is changed.
+#   tests/demo.sh BUILD_DIR
+set -euo pipefail
+
+build=$(realpath "${1:?usage: $0 BUILD_DIR}")
+hearthctl=$build/ctl/hearthctl
+[ -x "$hearthctl" ] || { echo "no hearthctl in $build (build first)" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/hearth-demo-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+step=0
+heading() {
+        step=$((step + 1))
+        printf '\n\033[1m== %d. %s\033[0m\n' "$step" "$*"
+}
+show() {  # prints a command (to stderr, so output can be redirected), then runs it
+        local shown=("${1##*/}" "${@:2}")
+        printf '\033[2m$ %s\033[0m\n' "${shown[*]}" >&2
+        "$@"
+}
+
+heading "A user record, as systemd-homed and userdbctl read it"
+password=$(head -c 12 /dev/urandom | base64)
+hash=$(printf '%s\n' "$password" | "$hearthctl" record hash-password)
+cat > alice.user <<JSON
+{
+  "userName": "alice",
+  "realName": "Alice Example",
+  "uid": 60100,
+  "disposition": "regular",
+  "storage": "directory",
+  "memberOf": ["wheel"],
+  "lastChangeUSec": $(($(date +%s) * 1000000)),
+  "privileged": { "hashedPassword": ["$hash"] },
+  "io.example.note": "fields Hearth does not know are kept"
+}
+JSON
+cat alice.user
+echo "(the password hash above was made by 'hearthctl record hash-password')"
+
+heading "Validate it"
+show "$hearthctl" record validate alice.user
+
+heading "A broken copy is refused, naming the field"
+sed 's/"uid": 60100/"uid": 4294967295/' alice.user > broken.user
+show "$hearthctl" record validate broken.user || echo "(exit status $?)"
+
+heading "Show it with effective values (defaults filled in)"
+show "$hearthctl" record show alice.user
+
+heading "Make an Ed25519 signing key with openssl"
+show openssl genpkey -algorithm ed25519 -out local.private
+show openssl pkey -in local.private -pubout -out local.public
+cat local.public
+
+heading "Sign the record"
+show "$hearthctl" record sign --private-key=local.private alice.user > alice.signed
+sed -n '/"signature"/,/\]/p' alice.signed
+
+heading "Verify the signature"
+show "$hearthctl" record verify --public-key=local.public alice.signed
+
+heading "The signed bytes, and OpenSSL checking the signature on its own"
+show "$hearthctl" record canonical --signable alice.signed > signed-bytes
+cat signed-bytes; echo
+python3 -c 'import base64, json, sys
+rec = json.load(open("alice.signed"))
+sys.stdout.buffer.write(base64.b64decode(rec["signature"][0]["data"]))' > signature.bin
+show openssl pkeyutl -verify -pubin -inkey local.public -rawin -in signed-bytes -sigfile signature.bin
+
+heading "A tampered copy fails verification"
+sed 's/"uid" : 60100/"uid" : 0/' alice.signed > tampered.signed
+grep '"uid"' tampered.signed
+rc=0; show "$hearthctl" record verify --public-key=local.public tampered.signed || rc=$?
+echo "(exit status $rc: bad signature)"
+
+heading "Another key does not vouch for it"
+openssl genpkey -algorithm ed25519 -out other.private
+openssl pkey -in other.private -pubout -out other.public
+rc=0; show "$hearthctl" record verify --public-key=other.public alice.signed || rc=$?
+echo "(exit status $rc: signed, but by a key we were not told to trust)"
+
+heading "A recovery key, and the entry a record stores for it"
+show "$hearthctl" --json=pretty record recovery-key
+
+printf '\n\033[1mDemo done; %s removed.\033[0m\n' "$work"
