@@ -2,7 +2,9 @@
 
 #include <dirent.h>
 #include <json-c/linkhash.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "macro.h"
 #include "user-record-effective.h"
@@ -205,6 +207,20 @@ static const char *method_of(UserDBQueryKind k) {
                                          USERDB_INTERFACE ".GetMemberships";
 }
 
+static uint64_t default_timeout(void) {
+        const char *e = getenv("HEARTH_USERDB_TIMEOUT_MSEC");
+        char *end;
+        unsigned long long v;
+
+        if (isempty(e))
+                return USERDB_TIMEOUT_USEC_DEFAULT;
+        errno = 0;
+        v = strtoull(e, &end, 10);
+        if (errno || *end || v == 0 || v > UINT64_MAX / 1000)
+                return USERDB_TIMEOUT_USEC_DEFAULT;
+        return v * 1000;
+}
+
 static int on_reply(VarlinkClient *client, json_object *params, const char *error_name, unsigned flags, void *userdata);
 
 static int send_call(UserDBQuery *q, Conn *c, bool with_filters) {
@@ -382,6 +398,24 @@ out:
         return 0;
 }
 
+/* A blocking connect() to a service whose backlog is full waits for ever;
+ * a non-blocking one fails at once with EAGAIN, and that service is
+ * skipped like a dead one. */
+static int connect_service(const char *path, VarlinkClient **ret) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -EBADF;
+
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -EINVAL;
+        strcpy(sa.sun_path, path);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return -errno;
+        return varlink_client_new_fd(ret, TAKE_FD(fd));
+}
+
 static int add_conn(UserDBQuery *q, const char *dir, const char *name) {
         _cleanup_free_ char *path = NULL;
         VarlinkClient *client = NULL;
@@ -389,10 +423,12 @@ static int add_conn(UserDBQuery *q, const char *dir, const char *name) {
 
         if (asprintf(&path, "%s/%s", dir, name) < 0)
                 return -ENOMEM;
-        r = varlink_client_connect(&client, path);
+        r = connect_service(path, &client);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
-                return 0;    /* dead or refused: skipped at once */
-        varlink_client_set_timeout(client, q->p.timeout_usec ?: USERDB_TIMEOUT_USEC_DEFAULT);
+                return 0;    /* dead, refused or full: skipped at once */
+        varlink_client_set_timeout(client, q->p.timeout_usec ?: default_timeout());
         r = varlink_client_attach_event(client, q->event, 0);
         if (r < 0) {
                 varlink_client_free(client);
@@ -693,7 +729,7 @@ int userdb_list_services(const char *socket_dir, char ***ret_names, int **ret_al
                 VarlinkClient *c = NULL;
                 if (asprintf(&path, "%s/%s", dir, names[i]) < 0)
                         return -ENOMEM;
-                alive[i] = varlink_client_connect(&c, path);
+                alive[i] = connect_service(path, &c);
                 if (alive[i] > 0)
                         alive[i] = 0;
                 varlink_client_free(c);

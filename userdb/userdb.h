@@ -17,7 +17,8 @@
  * $SYSTEMD_BYPASS_USERDB (a true boolean: no lookups at all; else a
  * ':'-separated list of services to skip) and $SYSTEMD_ONLY_USERDB (a
  * ':'-separated allow-list) are honoured; $HEARTH_USERDB_SOCKET_DIR
- * overrides the socket directory. */
+ * overrides the socket directory, $HEARTH_USERDB_TIMEOUT_MSEC the default
+ * per-service timeout. */
 
 #include <json-c/json.h>
 #include <stdbool.h>
@@ -55,7 +56,7 @@ typedef struct UserDBParams {
         char * const *services;         /* only these (like -s); NULL: all in the directory */
         char * const *exclude;          /* never these (the caller's own names) */
         const char *socket_dir;         /* NULL: $HEARTH_USERDB_SOCKET_DIR or the default */
-        uint64_t timeout_usec;          /* 0: USERDB_TIMEOUT_USEC_DEFAULT */
+        uint64_t timeout_usec;          /* 0: $HEARTH_USERDB_TIMEOUT_MSEC or USERDB_TIMEOUT_USEC_DEFAULT */
         unsigned flags;                 /* UserDBFlags */
 } UserDBParams;
 
