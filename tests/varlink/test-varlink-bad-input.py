@@ -91,6 +91,11 @@ def rss_kib(pid):
     return -1
 
 
+def under_asan(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
+
+
 def n_connections(path):
     return call(path, "org.example.Test.Stats")["parameters"]["connections"]
 
@@ -195,7 +200,11 @@ def main():
 
         rss_after = rss_kib(srv.pid)
         print(f"     VmRSS before {rss_before} KiB, after {rss_after} KiB")
-        check(rss_after - rss_before < 48 * 1024, "RSS stays bounded")
+        if under_asan(srv.pid):
+            # ASan keeps freed memory in quarantine; the plain build checks RSS.
+            print("     (ASan build: RSS bound not checked, freed memory sits in quarantine)")
+        else:
+            check(rss_after - rss_before < 48 * 1024, "RSS stays bounded")
 
         # Per-UID limit: one UID (root here) gets 1024 connections.
         socks = open_many(path, 1100)
