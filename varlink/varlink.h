@@ -137,7 +137,8 @@ int varlink_server_listen_auto(VarlinkServer *s);
 /* Serves one already connected socket (e.g. half of a socketpair). The
  * fd is owned by the server from then on, even on failure. Counts
  * against the connection limits like an accepted one.
- * Errors: -EBADF, -EMFILE/-EUSERS over the total/per-UID limit (fd closed). */
+ * Errors: -EBADF, -ENXIO not attached to an event loop yet (fd closed),
+ *         -EMFILE/-EUSERS over the total/per-UID limit (fd closed). */
 int varlink_server_add_connection(VarlinkServer *s, int fd);
 
 /* Attaches listeners and connections to `e` (NULL: the thread's default
