@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/* The registry on disk: one <user>.identity per home. A record is never
+ * torn: it is written to a temporary file in the same directory, synced,
+ * renamed over the old one and the directory synced, so a crash at any
+ * point leaves either the old or the new file. */
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "homed-manager.h"
+#include "json-canonical.h"
+#include "macro.h"
+
+static int fsync_dir(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
+}
+
+static int write_all(int fd, const char *p, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                p += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+int store_write(const char *dir, const char *user_name, json_object *v) {
+        _cleanup_free_ char *text = NULL, *path = NULL, *tmp = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t size;
+        int r;
+
+        r = json_pretty_format(v, &text, &size);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/%s.identity", dir, user_name) < 0 ||
+            asprintf(&tmp, "%s/.#%s.identityXXXXXX", dir, user_name) < 0)
+                return -ENOMEM;
+
+        fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = RET_NERRNO(fchmod(fd, 0600));
+        if (r >= 0)
+                r = write_all(fd, text, size);
+        if (r >= 0)
+                r = RET_NERRNO(fsync(fd));
+        if (r >= 0)
+                r = RET_NERRNO(rename(tmp, path));
+        if (r < 0) {
+                (void) unlink(tmp);
+                return r;
+        }
+        return fsync_dir(dir);
+}
+
+int store_remove(const char *dir, const char *user_name) {
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/%s.identity", dir, user_name) < 0)
+                return -ENOMEM;
+        if (unlink(path) < 0 && errno != ENOENT)
+                return -errno;
+        return fsync_dir(dir);
+}
+
+int store_read(const char *dir, const char *file_name, json_object **ret) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t n = 0;
+
+        if (asprintf(&path, "%s/%s", dir, file_name) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
+        if ((uint64_t) st.st_size > RECORD_JSON_SIZE_MAX_DEFAULT)
+                return -EFBIG;
+        buf = malloc((size_t) st.st_size + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (n < (size_t) st.st_size) {
+                ssize_t k = read(fd, buf + n, (size_t) st.st_size - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (k == 0)
+                        break;
+                n += (size_t) k;
+        }
+        return record_json_parse(buf, n, 0, ret, NULL);
+}
