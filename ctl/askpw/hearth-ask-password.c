@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,6 +203,28 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
+/* The service lives in a sibling binary (see hearth-ask-password-varlink.c). */
+static int exec_service(bool user) {
+        char self[PATH_MAX], *slash, *path = NULL;
+        ssize_t n;
+
+        n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+        if (n < 0 || (size_t) n >= sizeof(self) - 1) {
+                fprintf(stderr, "Cannot find our own binary: %s\n", strerror(n < 0 ? errno : ENAMETOOLONG));
+                return EXIT_FAILURE;
+        }
+        self[n] = 0;
+        slash = strrchr(self, '/');
+        if (!slash || asprintf(&path, "%.*s/hearth-ask-password-varlink", (int) (slash - self), self) < 0) {
+                fprintf(stderr, "Out of memory.\n");
+                return EXIT_FAILURE;
+        }
+        execl(path, path, user ? "--user" : "--system", (char *) NULL);
+        fprintf(stderr, "Failed to execute %s: %s\n", path, strerror(errno));
+        free(path);
+        return EXIT_FAILURE;
+}
+
 static const char *query_error(int r) {
         switch (r) {
         case -EUNATCH:
@@ -236,10 +259,7 @@ int main(int argc, char *argv[]) {
 
         if (arg_varlink) {
                 free(arg_message);
-                r = askpw_varlink_serve(arg_flags & ASKPW_USER);
-                if (r < 0)
-                        fprintf(stderr, "Varlink service failed: %s\n", strerror(-r));
-                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+                return exec_service(arg_flags & ASKPW_USER);
         }
 
         req.message = arg_message ?: "Password:";
