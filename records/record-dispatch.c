@@ -871,12 +871,13 @@ void record_json_erase_strings(json_object *v) {
                         explicit_bzero((char *) json_object_get_string(v), (size_t) len);
                 break;
         }
-        case json_type_object:
+        case json_type_object: {
                 json_object_object_foreach(v, k, e) {
                         (void) k;
                         record_json_erase_strings(e);
                 }
                 break;
+        }
         case json_type_array:
                 for (size_t i = 0; i < json_object_array_length(v); i++)
                         record_json_erase_strings(json_object_array_get_idx(v, i));

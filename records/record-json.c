@@ -207,12 +207,13 @@ static size_t tree_count_keys(json_object *v) {
         size_t n = 0;
 
         switch (json_object_get_type(v)) {
-        case json_type_object:
+        case json_type_object: {
                 json_object_object_foreach(v, k, e) {
                         (void) k;
                         n += 1 + tree_count_keys(e);
                 }
                 break;
+        }
         case json_type_array:
                 for (size_t i = 0; i < json_object_array_length(v); i++)
                         n += tree_count_keys(json_object_array_get_idx(v, i));
@@ -238,7 +239,7 @@ int record_json_check_strings(json_object *v, const char *field, RecordError *er
                         return record_error(error, -EBADMSG, field, "string is not valid UTF-8");
                 return 0;
         }
-        case json_type_object:
+        case json_type_object: {
                 json_object_object_foreach(v, k, e) {
                         if (!utf8_is_valid_n(k, strlen(k)))
                                 return record_error(error, -EBADMSG, field, "object key is not valid UTF-8");
@@ -248,6 +249,7 @@ int record_json_check_strings(json_object *v, const char *field, RecordError *er
                                 return r;
                 }
                 return 0;
+        }
         case json_type_array:
                 for (size_t i = 0; i < json_object_array_length(v); i++) {
                         record_field_path(path, sizeof(path), field, NULL, i);
