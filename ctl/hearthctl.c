@@ -3,6 +3,7 @@
 
 #include "hearthctl.h"
 #include "verb-userdb.h"
+#include "verb-home.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -82,6 +83,7 @@ static int help(int argc, char *argv[]) {
                "Commands:\n");
         verbs_help(record_verbs, "record");
         verbs_help(userdb_verbs, NULL);
+        verbs_help(home_verbs, NULL);
         printf("\nOptions:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
@@ -146,12 +148,13 @@ static int parse_argv(int argc, char *argv[]) {
                 { "method",      required_argument, NULL, ARG_METHOD      },
                 { "type",        required_argument, NULL, ARG_TYPE        },
                 USERDB_OPTIONS,
+                HOME_OPTIONS,
                 {}
         };
         int c;
 
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":hjqs:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, ":hjqs:" HOME_SHORT_OPTIONS, options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help(0, NULL);
@@ -219,6 +222,11 @@ static int parse_argv(int argc, char *argv[]) {
                         if (userdb_parse_option(c, optarg) < 0)
                                 return -EXIT_USAGE;
                         break;
+                case 'c': case 'G': case 'u': case 'd': case 'P':
+                case ARG_HOME_FIRST ... ARG_HOME_LAST:
+                        if (home_parse_option(c, optarg) < 0)
+                                return -EXIT_USAGE;
+                        break;
                 case '?':
                         if (optopt)
                                 log_error("unknown option '-%c', see --help", optopt);
@@ -244,5 +252,8 @@ int main(int argc, char *argv[]) {
         if (r <= 0)
                 return -r;
 
+        for (const Verb *v = home_verbs; optind < argc && v->name; v++)
+                if (streq(v->name, argv[optind]))
+                        return dispatch_verb(argc - optind, argv + optind, home_verbs, NULL);
         return dispatch_verb(argc - optind, argv + optind, top_verbs, NULL);
 }

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* hearthctl's home verbs (homectl's names and behaviour), talking to
+ * hearth-homed over io.hearth.Home, and their options. */
+
+#include <getopt.h>
+
+#include "hearthctl.h"
+
+enum {
+        ARG_HOME_FIRST = 0x300,
+        ARG_HOME_SOCKET = ARG_HOME_FIRST,
+        ARG_HOME_STORAGE,
+        ARG_HOME_IMAGE_PATH,
+        ARG_HOME_REAL_NAME,
+        ARG_HOME_MEMBER_OF,
+        ARG_HOME_SHELL,
+        ARG_HOME_UID,
+        ARG_HOME_HOME_DIR,
+        ARG_HOME_DISK_SIZE,
+        ARG_HOME_PASSWORD,
+        ARG_HOME_IDENTITY,
+        ARG_HOME_SKEL,
+        ARG_HOME_FORCE,
+        ARG_HOME_NO_ASK_PASSWORD,
+        ARG_HOME_PBKDF_TYPE,
+        ARG_HOME_PBKDF_FORCE_ITERATIONS,
+        ARG_HOME_PBKDF_MEMORY_COST,
+        ARG_HOME_RATE_LIMIT_BURST,
+        ARG_HOME_RATE_LIMIT_INTERVAL,
+        ARG_HOME_LAST = ARG_HOME_RATE_LIMIT_INTERVAL,
+};
+
+#define HOME_OPTIONS                                                                            \
+        { "socket",                      required_argument, NULL, ARG_HOME_SOCKET },            \
+        { "storage",                     required_argument, NULL, ARG_HOME_STORAGE },           \
+        { "image-path",                  required_argument, NULL, ARG_HOME_IMAGE_PATH },        \
+        { "real-name",                   required_argument, NULL, ARG_HOME_REAL_NAME },         \
+        { "member-of",                   required_argument, NULL, ARG_HOME_MEMBER_OF },         \
+        { "shell",                       required_argument, NULL, ARG_HOME_SHELL },             \
+        { "uid",                         required_argument, NULL, ARG_HOME_UID },               \
+        { "home-dir",                    required_argument, NULL, ARG_HOME_HOME_DIR },          \
+        { "disk-size",                   required_argument, NULL, ARG_HOME_DISK_SIZE },         \
+        { "password",                    no_argument,       NULL, ARG_HOME_PASSWORD },          \
+        { "identity",                    required_argument, NULL, ARG_HOME_IDENTITY },          \
+        { "skel",                        required_argument, NULL, ARG_HOME_SKEL },              \
+        { "force",                       no_argument,       NULL, ARG_HOME_FORCE },             \
+        { "no-ask-password",             no_argument,       NULL, ARG_HOME_NO_ASK_PASSWORD },   \
+        { "luks-pbkdf-type",             required_argument, NULL, ARG_HOME_PBKDF_TYPE },        \
+        { "luks-pbkdf-force-iterations", required_argument, NULL, ARG_HOME_PBKDF_FORCE_ITERATIONS }, \
+        { "luks-pbkdf-memory-cost",      required_argument, NULL, ARG_HOME_PBKDF_MEMORY_COST }, \
+        { "rate-limit-burst",            required_argument, NULL, ARG_HOME_RATE_LIMIT_BURST },  \
+        { "rate-limit-interval",         required_argument, NULL, ARG_HOME_RATE_LIMIT_INTERVAL }
+
+/* Short options: -c real name, -G member of, -u uid, -d home dir, -P password. */
+#define HOME_SHORT_OPTIONS "c:G:u:d:P"
+
+/* Takes one of the options above (or its short form). Logs and returns
+ * -EXIT_USAGE on a bad value, 0 otherwise. */
+int home_parse_option(int c, const char *optarg_value);
+
+extern const Verb home_verbs[];
+int verb_home(int argc, char *argv[]);
