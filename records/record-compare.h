@@ -34,8 +34,8 @@ typedef enum ReconcileResult {
 } ReconcileResult;
 
 /* Decides between homed's host copy and the embedded copy on activation.
- * Both must carry regular data and be compatible. *ret gets a new
- * reference to the winner (for EMBEDDED_WIN a new record: the embedded
+ * Both must carry regular data and be compatible. *ret (ret may be
+ * NULL) gets a new reference to the winner (for EMBEDDED_WIN a new record: the embedded
  * JSON with the host's `binding` copied in, loaded with the host's
  * options). Returns a ReconcileResult (>= 0), or
  *   -EREMCHG  records are for different users (mismatch), or one has no

@@ -16,15 +16,7 @@
 #include "record-compare.h"
 
 /* Serialization, signatures, password hashing and recovery keys. */
-#if __has_include("json-canonical.h")
 #include "json-canonical.h"
-#endif
-#if __has_include("signature.h")
 #include "signature.h"
-#endif
-#if __has_include("password-hash.h")
 #include "password-hash.h"
-#endif
-#if __has_include("recovery-key.h")
 #include "recovery-key.h"
-#endif
