@@ -255,8 +255,7 @@ int dispatch_mode(DispatchContext *c, const char *path, json_object *v, void *ta
         return 0;
 }
 
-/* Signed ints: the table's min/max hold the range shifted by INT_MIN is
- * overkill for the one user (niceLevel), so the range is -20..19 here. */
+/* The only signed field is niceLevel; its range is the nice(2) one. */
 int dispatch_int(DispatchContext *c, const char *path, json_object *v, void *target, const RecordField *f) {
         int64_t i;
         int r;

@@ -394,7 +394,8 @@ int record_json_string(json_object *v, const char *field, bool allow_control,
 
 int record_json_strv(json_object *v, const char *field, bool allow_control, bool accept_single,
                      char ***ret, RecordError *error) {
-        _cleanup_strv_free_ char **l = NULL;
+        /* Wiped on the error path too: the same reader serves passwords. */
+        _cleanup_strv_free_erase_ char **l = NULL;
         char path[256];
         size_t n;
         int r;

@@ -264,8 +264,9 @@ extern const RecordLoadPolicy RECORD_POLICY_ANY;       /* everything allowed, on
 extern const RecordLoadPolicy RECORD_POLICY_SECRET_ONLY; /* a bare {"secret":{...}} request */
 
 typedef enum RecordLoadFlags {
-        /* Mangle realName (description) instead of refusing GECOS-unsafe
-         * characters; the only field spec allows mangling for. The JSON is
+        /* Mangle realName (a group's description) instead of refusing
+         * GECOS-unsafe characters (':' and control characters become
+         * spaces); the only field the spec allows mangling for. The JSON is
          * left as it was; only the typed view holds the mangled text. */
         RECORD_LOAD_PERMISSIVE   = 1 << 0,
         /* userName/aliases/memberOf must pass the strict (homed) rules. */
@@ -318,7 +319,9 @@ int user_record_load(json_object *v, const RecordLoadOptions *options,
                      UserRecord **ret, RecordError *error);
 
 /* Same from JSON text, via record_json_parse() (which adds -EMSGSIZE,
- * -ENOTUNIQ and -EBADMSG for text that is not one JSON object). */
+ * -ENOTUNIQ and -EBADMSG for text that is not one JSON object). The
+ * parsed tree's secret strings are wiped before it is released; the
+ * text itself stays the caller's to wipe. */
 int user_record_load_text(const char *text, size_t size, const RecordLoadOptions *options,
                           UserRecord **ret, RecordError *error);
 
