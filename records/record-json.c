@@ -131,19 +131,14 @@ static int lex_number(const char **pp, const char *end, RecordError *error) {
         n = (size_t) (p - start);
         *pp = p;
 
-        if (n >= sizeof(buf)) {
-                /* JSON forbids leading zeros, so a literal this long is
-                 * beyond any 64-bit integer or finite double it could hold
-                 * without pointless digits. */
-                if (integer)
-                        return record_error(error, -EBADMSG, NULL, "JSON integer out of 64-bit range");
-                return 0;
-        }
-        memcpy(buf, start, n);
-        buf[n] = 0;
-
-        errno = 0;
         if (integer) {
+                /* JSON forbids leading zeros, so a longer integer literal
+                 * is beyond 64 bits. */
+                if (n >= sizeof(buf))
+                        return record_error(error, -EBADMSG, NULL, "JSON integer out of 64-bit range");
+                memcpy(buf, start, n);
+                buf[n] = 0;
+                errno = 0;
                 if (buf[0] == '-')
                         (void) strtoll(buf, NULL, 10);
                 else
@@ -151,9 +146,15 @@ static int lex_number(const char **pp, const char *end, RecordError *error) {
                 if (errno == ERANGE)
                         return record_error(error, -EBADMSG, NULL, "JSON integer %s out of 64-bit range", buf);
         } else {
-                double d = strtod(buf, NULL);
+                /* Reals may be long ("0.000…1e400"): check the whole literal. */
+                _cleanup_free_ char *lit = strndup(start, n);
+                double d;
+
+                if (!lit)
+                        return record_error(error, -ENOMEM, NULL, "out of memory");
+                d = strtod(lit, NULL);
                 if (!isfinite(d))
-                        return record_error(error, -EBADMSG, NULL, "JSON number %s is not finite", buf);
+                        return record_error(error, -EBADMSG, NULL, "JSON number is not finite");
         }
         return 0;
 }

@@ -32,6 +32,8 @@ static void test_parse_strict(void **state) {
         assert_int_equal(parse("{\"a\":Infinity}", &e), -EBADMSG);
         assert_int_equal(parse("{\"a\":-Infinity}", &e), -EBADMSG);
         assert_int_equal(parse("{\"a\":1e999}", &e), -EBADMSG);
+        assert_int_equal(parse("{\"a\":1.000000000000000000000000000000000000000000000000000000000000000000000e999}", &e), -EBADMSG);
+        assert_int_equal(parse("{\"a\":1.000000000000000000000000000000000000000000000000000000000000000000001}", &e), 0);
         assert_int_equal(parse("{\"a\":01}", &e), -EBADMSG);
         assert_int_equal(parse("{\"a\":1,}", &e), -EBADMSG);
         assert_int_equal(parse("{\"a\":18446744073709551615}", &e), 0);
