@@ -89,4 +89,34 @@ echo "(exit status $rc: signed, but by a key we were not told to trust)"
 heading "A recovery key, and the entry a record stores for it"
 show "$hearthctl" --json=pretty record recovery-key
 
+heading "Serve it with hearth-userdbd (private socket folder) and look it up"
+if [ -x "$build/userdb/hearth-userdbd" ]; then
+        mkdir -p userdb
+        cp alice.user userdb/alice.user
+        ln -s alice.user userdb/60100.user
+        echo '{"groupName":"wheel-demo","gid":60200,"members":["alice"]}' > userdb/wheel-demo.group
+        printf '\033[2m$ hearth-userdbd --dropin-dir=%s --socket-dir=%s &\033[0m\n' "$work/userdb" "$work/sock" >&2
+        "$build/userdb/hearth-userdbd" --dropin-dir="$work/userdb" --socket-dir="$work/sock" 2>userdbd.log &
+        userdbd=$!
+        for _ in $(seq 250); do [ -S "$work/sock/io.hearth.DropIn" ] && break; sleep 0.02; done
+        export HEARTH_USERDB_SOCKET_DIR=$work/sock
+        show "$hearthctl" user alice
+        show "$hearthctl" user
+        show "$hearthctl" groups-of-user alice
+        show "$hearthctl" services
+        unset HEARTH_USERDB_SOCKET_DIR
+        kill "$userdbd"; wait "$userdbd" 2>/dev/null || true
+        if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null && command -v userdbctl >/dev/null; then
+                heading "The real userdbctl and getent read it through Hearth's socket (private mount namespace)"
+                show unshare -m bash -c '
+                        mount --make-rprivate / && mount -t tmpfs tmpfs /run
+                        "$0" --dropin-dir="$1" --socket-dir=/run/systemd/userdb 2>/dev/null &
+                        for _ in $(seq 250); do [ -S /run/systemd/userdb/io.hearth.DropIn ] && break; sleep 0.02; done
+                        userdbctl --no-pager user alice; getent passwd alice; id alice
+                        kill $!' "$build/userdb/hearth-userdbd" "$work/userdb"
+        fi
+else
+        echo "(hearth-userdbd not built)"
+fi
+
 printf '\n\033[1mDemo done; %s removed.\033[0m\n' "$work"
