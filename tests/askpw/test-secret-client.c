@@ -15,7 +15,8 @@
 #include "askpw-util.h"
 
 static char *dir;
-static char sock[PATH_MAX];
+static char sock[100]; /* fits sun_path */
+static pid_t service_pid;
 
 /* Answers one request; exits 0 if its PID= matched the expectation
  * (ours: file protocol done in-process; another: the service's worker). */
@@ -51,9 +52,25 @@ static pid_t start_service(void) {
                 execl(exe, exe, "--varlink", (char *) NULL);
                 _exit(127);
         }
-        for (int i = 0; i < 5000 && access(sock, F_OK) < 0; i++)
+        /* Bound is not yet listening: wait until a connect succeeds, or the
+         * client would (correctly) fall back to the file protocol. */
+        for (int i = 0; i < 5000; i++) {
+                union {
+                        struct sockaddr sa;
+                        struct sockaddr_un un;
+                } sa = { .un.sun_family = AF_UNIX };
+                int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                memcpy(sa.un.sun_path, sock, strlen(sock) + 1);
+                if (fd >= 0 && connect(fd, &sa.sa, sizeof(sa.un)) == 0) {
+                        close(fd);
+                        service_pid = p;
+                        return p;
+                }
+                if (fd >= 0)
+                        close(fd);
                 usleep(1000);
-        assert_int_equal(access(sock, F_OK), 0);
+        }
+        fail_msg("service did not start listening");
         return p;
 }
 
@@ -67,6 +84,11 @@ static int setup(void **state) {
 }
 
 static int teardown(void **state) {
+        if (service_pid > 0) {
+                kill(service_pid, SIGTERM);
+                waitpid(service_pid, NULL, 0);
+                service_pid = 0;
+        }
         unlink(sock);
         test_remove_dir(dir);
         return 0;
@@ -111,6 +133,7 @@ static void test_through_service(void **state) {
 
         kill(svc, SIGTERM);
         assert_int_equal(waitpid(svc, NULL, 0), svc);
+        service_pid = 0;
 }
 
 int main(void) {
