@@ -58,6 +58,8 @@ const HomeBackend *home_backend_get(HomeStorage storage) {
                 return &home_backend_directory;
         case HOME_STORAGE_FSCRYPT:
                 return &home_backend_fscrypt;
+        case HOME_STORAGE_LUKS:
+                return &home_backend_luks;
         default:
                 return NULL;
         }

@@ -76,10 +76,19 @@ typedef struct HomeBackend {
         int (*remove)(HomeContext *c, HomeSetup *s);
         /* Optional (NULL: -ENOTTY). */
         int (*resize)(HomeContext *c, HomeSetup *s);
+        /* Optional, for storage that homeDirectory does not show directly
+         * (LUKS: a file system inside the image): 0 not up,
+         * HOME_EXPOSED_ACTIVE, HOME_EXPOSED_LOCKED, or -errno. NULL: up
+         * when homeDirectory is a mount of imagePath. */
+        int (*exposed)(HomeContext *c);
 } HomeBackend;
+
+#define HOME_EXPOSED_ACTIVE 1
+#define HOME_EXPOSED_LOCKED 2
 
 extern const HomeBackend home_backend_directory;
 extern const HomeBackend home_backend_fscrypt;
+extern const HomeBackend home_backend_luks;
 
 /* The backend for a storage type, NULL if this build has none. */
 const HomeBackend *home_backend_get(HomeStorage storage);

@@ -73,11 +73,11 @@ int home_state(HomeContext *c, const HomeBackend *b, HomeStatus *st) {
                 if (r < 0)
                         return r;
         }
-        exposed = is_exposed(c);
+        exposed = b->exposed ? b->exposed(c) : is_exposed(c);
         if (exposed < 0)
                 return exposed;
         if (exposed)
-                st->state = st->key_status == FSCRYPT_KEY_ABSENT || st->key_status == FSCRYPT_KEY_INCOMPLETELY_REMOVED
+                st->state = exposed == HOME_EXPOSED_LOCKED || st->key_status == FSCRYPT_KEY_ABSENT || st->key_status == FSCRYPT_KEY_INCOMPLETELY_REMOVED
                         ? "locked" : "active";
         else {
                 r = home_dirty_get(c->image_path);
@@ -360,7 +360,7 @@ static int run_passwd(HomeContext *c, const HomeBackend *b, HomeSetup *s, const 
                 return r;
         if (streq(st->state, "active")) {
                 const HomeRecord *h = c->record;
-                _cleanup_close_ int fd = open(c->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                _cleanup_close_ int fd = open(c->home_directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
                 if (fd < 0)
                         return -errno;
                 r = home_identity_write(fd, h->json, h->uid, home_record_gid(h));
