@@ -119,8 +119,8 @@ static DropinEntry *entry_free(DropinEntry *e) {
         free(e->path);
         user_record_unref(e->user);
         group_record_unref(e->group);
-        json_object_put(e->record);
-        json_object_put(e->full);
+        free(e->reply);
+        free(e->reply_full);
         free(e);
         return NULL;
 }
@@ -373,6 +373,21 @@ static int set_status_service(LoadContext *c, json_object *record) {
         return 0;
 }
 
+/* {"record":<record>,"incomplete":B} as text, the form every reply has. */
+static int serialize_reply(json_object *record, bool incomplete, char **ret, size_t *ret_len) {
+        size_t n;
+        const char *t = json_object_to_json_string_length(record, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        int k;
+
+        if (!t)
+                return -ENOMEM;
+        k = asprintf(ret, "{\"record\":%s,\"incomplete\":%s}", t, incomplete ? "true" : "false");
+        if (k < 0)
+                return -ENOMEM;
+        *ret_len = (size_t) k;
+        return 0;
+}
+
 /* Reads, validates and prepares one record. Returns 1 and the entry, 0
  * when the file was skipped (already reported), -ENOMEM. */
 static int load_entry(LoadContext *c, bool group, const FoundFile *f, const char *expect_name,
@@ -432,34 +447,42 @@ static int load_entry(LoadContext *c, bool group, const FoundFile *f, const char
         }
 
         json_object *priv = NULL;
+        _cleanup_json_ json_object *full = NULL;
         r = load_privileged(c, group, name, ip, &priv, &e->incomplete);
         if (r < 0)
                 goto fail;
         if (priv) {
-                if (json_object_deep_copy(v, &e->full, NULL) < 0) {
+                if (json_object_deep_copy(v, &full, NULL) < 0) {
                         json_object_put(priv);
                         r = -ENOMEM;
                         goto fail;
                 }
-                json_object_object_add(e->full, "privileged", priv);
+                json_object_object_add(full, "privileged", priv);
                 /* The privileged data must be as valid as the rest. */
-                r = group ? group_record_validate(e->full, &c->load, &err)
-                          : user_record_validate(e->full, &c->load, &err);
+                r = group ? group_record_validate(full, &c->load, &err)
+                          : user_record_validate(full, &c->load, &err);
                 if (r == -ENOMEM)
                         goto fail;
                 if (r < 0) {
                         warn(c, f->path, r, "privileged data not served: %s", err.message);
-                        e->full = (json_object_put(e->full), NULL);
+                        full = (json_object_put(full), NULL);
                         e->incomplete = true;
                 }
         }
+
+        /* Only the bytes are kept: the typed record answers the filters,
+         * and a second JSON tree per entry would cost memory for nothing. */
+        r = serialize_reply(v, e->incomplete || full, &e->reply, &e->reply_len);
+        if (r >= 0 && full)
+                r = serialize_reply(full, e->incomplete, &e->reply_full, &e->reply_full_len);
+        if (r < 0)
+                goto fail;
 
         e->path = strdup(f->path);
         if (!e->path) {
                 r = -ENOMEM;
                 goto fail;
         }
-        e->record = TAKE_PTR(v);
         *ret = TAKE_PTR(e);
         return 1;
 
@@ -468,7 +491,8 @@ skip:
 fail:
         user_record_unref(e->user);
         group_record_unref(e->group);
-        json_object_put(e->full);
+        free(e->reply);
+        free(e->reply_full);
         return r;
 }
 

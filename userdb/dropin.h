@@ -21,11 +21,17 @@ typedef struct DropinEntry {
         char *path;                /* the file it was read from */
         UserRecord *user;          /* exactly one of user/group is set */
         GroupRecord *group;
-        /* The record to hand out: no `privileged`, no `secret`,
-         * status.<machine-id>.service set. */
-        json_object *record;
-        /* Same with the privileged section, NULL when there is none. */
-        json_object *full;
+        /* The reply parameters, serialized once at load time so a lookup
+         * copies bytes instead of building JSON:
+         * {"record":{...},"incomplete":B}. The record has no `secret`, and
+         * status.<machine-id>.service is set. `reply` carries no
+         * `privileged` section (incomplete is true when there is one or
+         * when it could not be read); `reply_full` carries it and is NULL
+         * when there is none. NUL-terminated; the lengths exclude the NUL. */
+        char *reply;
+        size_t reply_len;
+        char *reply_full;
+        size_t reply_full_len;
         /* A privileged file exists but could not be read. */
         bool incomplete;
 } DropinEntry;

@@ -73,60 +73,141 @@ static const char *get_name(json_object *params, const char *field) {
         return json_object_get_string(v);
 }
 
-static json_object *build_reply(const DropinEntry *e, VarlinkCall *call) {
+/* Whether the caller may see privileged sections of records: root for
+ * everything, a user for its own record. */
+static uid_t call_peer(VarlinkCall *call) {
         uid_t peer = UID_INVALID;
-        bool allowed = false;
+        (void) varlink_call_peer_uid(call, &peer);
+        return peer;
+}
 
-        if (e->full && varlink_call_peer_uid(call, &peer) >= 0)
-                allowed = peer == 0 || (e->user && e->user->uid != UID_INVALID && peer == e->user->uid);
+static int send_entry(VarlinkCall *call, const DropinEntry *e, uid_t peer, bool final) {
+        bool allowed = e->reply_full && peer != UID_INVALID &&
+                (peer == 0 || (e->user && e->user->uid != UID_INVALID && peer == e->user->uid));
+        const char *p = allowed ? e->reply_full : e->reply;
+        size_t n = allowed ? e->reply_full_len : e->reply_len;
 
-        json_object *o = json_object_new_object();
-        if (!o)
-                return NULL;
-        json_object *rec = allowed ? e->full : e->record;
-        bool incomplete = e->incomplete || (e->full && !allowed);
-        if (json_object_object_add(o, "record", json_object_get(rec)) < 0 ||
-            json_object_object_add(o, "incomplete", json_object_new_boolean(incomplete)) < 0) {
-                json_object_put(o);
-                return NULL;
-        }
-        return o;
+        return final ? varlink_call_reply_raw(call, p, n) : varlink_call_notify_raw(call, p, n);
 }
 
 static bool entry_matches(const DropinEntry *e, const UserDBMatch *m) {
         return e->user ? userdb_match_user(m, e->user) : userdb_match_group(m, e->group);
 }
 
-/* Streams every entry passing m: each reply but the last with "continues". */
-static int stream_entries(VarlinkCall *call, DropinDB *db, bool group, const UserDBMatch *m) {
-        size_t n = group ? dropin_db_n_groups(db) : dropin_db_n_users(db);
-        const DropinEntry *last = NULL;
+/* An enumeration in progress. Replies are produced while the connection's
+ * output queue has room and resumed by the drain callback, so memory per
+ * stream stays bounded however many records there are. Each matching
+ * record is sent one behind: the last one must go out as the final reply,
+ * which is only known once the walk has passed it. */
+typedef enum StreamKind {
+        STREAM_USERS,
+        STREAM_GROUPS,
+        STREAM_MEMBERSHIPS,
+} StreamKind;
+
+typedef struct Stream {
+        VarlinkCall *call;
+        DropinDB *db;          /* the database the stream started on, kept across reloads */
+        StreamKind kind;
+        UserDBMatch match;
+        uid_t peer;
+        const size_t *idx;     /* memberships: a subset by index, NULL = all */
+        size_t n, next;
+        size_t pending;        /* index of the item found but not sent yet, SIZE_MAX: none */
+} Stream;
+
+static Stream *stream_free(Stream *st) {
+        if (!st)
+                return NULL;
+        varlink_call_set_cancel_callback(st->call, NULL, NULL);
+        varlink_call_set_drain_callback(st->call, NULL, NULL);
+        varlink_call_unref(st->call);
+        dropin_db_unref(st->db);
+        userdb_match_done(&st->match);
+        free(st);
+        return NULL;
+}
+
+static void stream_cancel(VarlinkCall *call, void *userdata) {
+        stream_free(userdata);
+}
+
+static json_object *membership_reply(const DropinMembership *p);
+
+static int stream_send(Stream *st, size_t i, bool final) {
+        if (st->kind == STREAM_MEMBERSHIPS) {
+                const DropinMembership *p = dropin_db_membership_at(st->db, st->idx ? st->idx[i] : i);
+                _cleanup_json_ json_object *o = membership_reply(p);
+                if (!o)
+                        return -ENOMEM;
+                return final ? varlink_call_reply(st->call, o) : varlink_call_notify(st->call, o);
+        }
+        const DropinEntry *e = st->kind == STREAM_GROUPS ? dropin_db_group_at(st->db, i) : dropin_db_user_at(st->db, i);
+        return send_entry(st->call, e, st->peer, final);
+}
+
+static bool stream_item_matches(Stream *st, size_t i) {
+        if (st->kind == STREAM_MEMBERSHIPS)
+                return true;
+        return entry_matches(st->kind == STREAM_GROUPS ? dropin_db_group_at(st->db, i) : dropin_db_user_at(st->db, i),
+                             &st->match);
+}
+
+static int stream_drain(VarlinkCall *call, void *userdata);
+
+/* Sends until the output is congested or the stream is done; frees the
+ * stream when done (or when the client left). */
+static int stream_run(Stream *st) {
         int r;
 
-        for (size_t i = 0; i < n; i++) {
-                const DropinEntry *e = group ? dropin_db_group_at(db, i) : dropin_db_user_at(db, i);
-                if (!entry_matches(e, m))
-                        continue;
-                if (last) {
-                        _cleanup_json_ json_object *o = build_reply(last, call);
-                        if (!o)
-                                return -ENOMEM;
-                        r = varlink_call_notify(call, o);
-                        if (r == -ENOTCONN)
-                                return 0;     /* the client left mid-stream */
-                        if (r < 0)
-                                return r;
+        while (!varlink_call_output_congested(st->call)) {
+                while (st->next < st->n && !stream_item_matches(st, st->next))
+                        st->next++;
+                if (st->next >= st->n) {
+                        if (st->pending == SIZE_MAX)
+                                r = varlink_call_error(st->call, USERDB_ERROR_NO_RECORD, NULL);
+                        else
+                                r = stream_send(st, st->pending, true);
+                        stream_free(st);
+                        return r == -ENOTCONN ? 0 : r;
                 }
-                last = e;
+                if (st->pending != SIZE_MAX) {
+                        r = stream_send(st, st->pending, false);
+                        if (r < 0) {
+                                stream_free(st);
+                                return r == -ENOTCONN ? 0 : r;
+                        }
+                }
+                st->pending = st->next++;
         }
-        if (!last)
-                return varlink_call_error(call, USERDB_ERROR_NO_RECORD, NULL);
+        varlink_call_set_drain_callback(st->call, stream_drain, st);
+        return 0;
+}
 
-        _cleanup_json_ json_object *o = build_reply(last, call);
-        if (!o)
+static int stream_drain(VarlinkCall *call, void *userdata) {
+        return stream_run(userdata);
+}
+
+/* Takes over *match. */
+static int stream_start(VarlinkCall *call, DropinDB *db, StreamKind kind, UserDBMatch *match,
+                        const size_t *idx, size_t n) {
+        Stream *st = calloc(1, sizeof(Stream));
+        if (!st)
                 return -ENOMEM;
-        r = varlink_call_reply(call, o);
-        return r == -ENOTCONN ? 0 : r;
+        *st = (Stream) {
+                .call = varlink_call_ref(call),
+                .db = dropin_db_ref(db),
+                .kind = kind,
+                .match = match ? *match : USERDB_MATCH_NULL,
+                .peer = call_peer(call),
+                .idx = idx,
+                .n = n,
+                .pending = SIZE_MAX,
+        };
+        if (match)
+                *match = USERDB_MATCH_NULL;
+        varlink_call_set_cancel_callback(call, stream_cancel, st);
+        return stream_run(st);
 }
 
 static int mux_record(UserDBService *s, VarlinkCall *call, json_object *params, UserDBQueryKind kind);
@@ -164,7 +245,8 @@ static int get_record(VarlinkCall *call, json_object *params, void *userdata, bo
         if (!name && id == UINT64_MAX) {
                 if (!varlink_call_wants_more(call))
                         return varlink_call_error_expected_more(call);
-                return stream_entries(call, db, group, &m);
+                return stream_start(call, db, group ? STREAM_GROUPS : STREAM_USERS, &m, NULL,
+                                    group ? dropin_db_n_groups(db) : dropin_db_n_users(db));
         }
 
         const DropinEntry *by_name = NULL, *by_id = NULL;
@@ -182,10 +264,7 @@ static int get_record(VarlinkCall *call, json_object *params, void *userdata, bo
         if (!entry_matches(e, &m))
                 return varlink_call_error(call, USERDB_ERROR_NON_MATCHING, NULL);
 
-        _cleanup_json_ json_object *o = build_reply(e, call);
-        if (!o)
-                return -ENOMEM;
-        r = varlink_call_reply(call, o);
+        r = send_entry(call, e, call_peer(call), true);
         return r == -ENOTCONN ? 0 : r;
 }
 
@@ -251,20 +330,7 @@ static int vl_get_memberships(VarlinkCall *call, json_object *params, void *user
         else
                 n = dropin_db_n_memberships(db);
 
-        if (n == 0)
-                return varlink_call_error(call, USERDB_ERROR_NO_RECORD, NULL);
-        for (size_t i = 0; i < n; i++) {
-                const DropinMembership *p = dropin_db_membership_at(db, idx ? idx[i] : i);
-                _cleanup_json_ json_object *o = membership_reply(p);
-                if (!o)
-                        return -ENOMEM;
-                r = i + 1 < n ? varlink_call_notify(call, o) : varlink_call_reply(call, o);
-                if (r == -ENOTCONN)
-                        return 0;
-                if (r < 0)
-                        return r;
-        }
-        return 0;
+        return stream_start(call, db, STREAM_MEMBERSHIPS, NULL, idx, n);
 }
 
 /* ---- multiplexer ---- */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <string.h>
 
 #include "macro.h"
 #include "varlink-internal.h"
@@ -79,7 +80,9 @@ void varlink_call_set_cancel_callback(VarlinkCall *call, varlink_cancel_t cb, vo
         call->cancel_userdata = userdata;
 }
 
-static int send_reply(VarlinkCall *call, const char *error, json_object *parameters, bool continues) {
+/* Exactly one of `parameters` / `raw` is used: raw text when raw != NULL. */
+static int send_reply(VarlinkCall *call, const char *error, json_object *parameters,
+                      const char *raw, size_t raw_len, bool continues) {
         VarlinkConnection *c;
         int r = 0;
 
@@ -95,14 +98,20 @@ static int send_reply(VarlinkCall *call, const char *error, json_object *paramet
                 return -EPROTO;
 
         c = call->connection;
-        if (!continues)
+        if (!continues) {
                 call->finished = true;
+                call->drain = NULL;
+        }
         if (!c || c->dead)
                 return -ENOTCONN;
 
         if (!call->oneway) {
-                r = error ? varlink_message_append_error(&c->out, error, parameters) :
-                            varlink_message_append_reply(&c->out, parameters, continues);
+                if (error)
+                        r = varlink_message_append_error(&c->out, error, parameters);
+                else if (raw)
+                        r = varlink_message_append_reply_raw(&c->out, raw, raw_len, continues);
+                else
+                        r = varlink_message_append_reply(&c->out, parameters, continues);
                 if (r < 0) {
                         varlink_connection_drop(c);
                         return r;
@@ -121,15 +130,48 @@ static int send_reply(VarlinkCall *call, const char *error, json_object *paramet
 }
 
 int varlink_call_reply(VarlinkCall *call, json_object *parameters) {
-        return send_reply(call, NULL, parameters, false);
+        return send_reply(call, NULL, parameters, NULL, 0, false);
 }
 
 int varlink_call_notify(VarlinkCall *call, json_object *parameters) {
-        return send_reply(call, NULL, parameters, true);
+        return send_reply(call, NULL, parameters, NULL, 0, true);
+}
+
+/* Cheap shape check only (the text is trusted to be JSON): an object, and
+ * no NUL that would cut the frame short. */
+static bool raw_is_object(const char *p, size_t n) {
+        return p && n >= 2 && p[0] == '{' && p[n - 1] == '}' && !memchr(p, 0, n);
+}
+
+int varlink_call_reply_raw(VarlinkCall *call, const char *parameters, size_t len) {
+        if (!raw_is_object(parameters, len))
+                return -EINVAL;
+        return send_reply(call, NULL, NULL, parameters, len, false);
+}
+
+int varlink_call_notify_raw(VarlinkCall *call, const char *parameters, size_t len) {
+        if (!raw_is_object(parameters, len))
+                return -EINVAL;
+        return send_reply(call, NULL, NULL, parameters, len, true);
 }
 
 int varlink_call_error(VarlinkCall *call, const char *error, json_object *parameters) {
         if (!error)
                 return -EINVAL;
-        return send_reply(call, error, parameters, false);
+        return send_reply(call, error, parameters, NULL, 0, false);
+}
+
+bool varlink_call_output_congested(VarlinkCall *call) {
+        VarlinkConnection *c = call ? call->connection : NULL;
+
+        return c && !c->dead && !call->oneway && varlink_connection_congested(c);
+}
+
+void varlink_call_set_drain_callback(VarlinkCall *call, varlink_drain_t cb, void *userdata) {
+        if (!call || call->finished)
+                return;
+        call->drain = cb;
+        call->drain_userdata = userdata;
+        if (call->connection)
+                varlink_connection_after_drain_set(call->connection);
 }

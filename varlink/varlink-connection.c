@@ -9,7 +9,7 @@
 #include "macro.h"
 #include "varlink-internal.h"
 
-#define BATCH_MAX (64U * 1024U)
+#define BATCH_MAX VARLINK_STREAM_BUFFER
 
 /* A connection is referenced by the server's list and, temporarily, by
  * whichever event callback is running on it, so it can be dropped from
@@ -73,11 +73,19 @@ void varlink_connection_drop(VarlinkConnection *c) {
         varlink_connection_unref(c); /* the list's reference */
 }
 
+bool varlink_connection_congested(const VarlinkConnection *c) {
+        return varlink_buffer_size(&c->out) >= VARLINK_STREAM_BUFFER;
+}
+
 static void update_events(VarlinkConnection *c) {
         uint32_t want = 0;
 
         if (c->dead || !c->io)
                 return;
+        /* A streaming call waits for room in the output queue: once there
+         * is room, its producer runs again from the defer source. */
+        if (c->current && c->current->drain && !varlink_connection_congested(c) && c->defer)
+                (void) sd_event_source_set_enabled(c->defer, SD_EVENT_ONESHOT);
         /* Backpressure: while a call is in flight and the next one is
          * already buffered, stop reading. */
         if (!c->read_eof && !(c->current && varlink_buffer_has_message(&c->in)))
@@ -192,9 +200,25 @@ static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userda
         return 0;
 }
 
+/* Lets a streaming call produce its next replies; they are batched like
+ * replies made in the dispatch loop. */
+static void run_drain(VarlinkConnection *c) {
+        VarlinkCall *call = varlink_call_ref(c->current);
+        int r;
+
+        c->processing = true;
+        r = call->drain(call, call->drain_userdata);
+        c->processing = false;
+        if (r < 0 && !call->finished)
+                (void) varlink_call_error_errno(call, r);
+        varlink_call_unref(call);
+}
+
 static int on_defer(sd_event_source *source, void *userdata) {
         VarlinkConnection *c = varlink_connection_ref(userdata);
 
+        if (!c->dead && c->current && c->current->drain && !varlink_connection_congested(c))
+                run_drain(c);
         process(c);
         varlink_connection_unref(c);
         return 0;
@@ -239,6 +263,13 @@ void varlink_connection_after_reply(VarlinkConnection *c, bool final) {
                 update_events(c);
         }
         varlink_connection_unref(c);
+}
+
+void varlink_connection_after_drain_set(VarlinkConnection *c) {
+        /* Inside the dispatch loop (or a producer run) the loop's end
+         * updates the events anyway. */
+        if (!c->processing)
+                update_events(c);
 }
 
 int varlink_connection_attach(VarlinkConnection *c) {

@@ -70,6 +70,8 @@ struct VarlinkCall {
         bool more, oneway, finished;
         varlink_cancel_t cancel;
         void *cancel_userdata;
+        varlink_drain_t drain;          /* streaming producer, run when output drained */
+        void *drain_userdata;
 };
 
 /* varlink-connection.c */
@@ -82,6 +84,10 @@ VarlinkConnection *varlink_connection_unref(VarlinkConnection *c);
  * final reply schedule the next queued call. */
 void varlink_connection_after_reply(VarlinkConnection *c, bool final);
 uint64_t varlink_server_idle_timeout(const VarlinkServer *s);
+/* Queued output at or above the streaming high-water mark. */
+bool varlink_connection_congested(const VarlinkConnection *c);
+/* A drain callback was set: run it soon if output is not congested. */
+void varlink_connection_after_drain_set(VarlinkConnection *c);
 
 /* varlink-dispatch.c */
 int varlink_connection_dispatch(VarlinkConnection *c, json_object *message);

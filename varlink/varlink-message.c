@@ -189,21 +189,39 @@ static int finish(VarlinkBuffer *out, size_t mark, int r) {
         return r;
 }
 
-int varlink_message_append_reply(VarlinkBuffer *out, json_object *parameters, bool continues) {
-        size_t mark = out->end, n;
-        const char *s = params_string(parameters, &n);
+/* The whole message is reserved at once and copied in place: the reply
+ * path is the server's hot path. */
+int varlink_message_append_reply_raw(VarlinkBuffer *out, const char *parameters, size_t n, bool continues) {
+        static const char head[] = "{\"parameters\":", tail_more[] = ",\"continues\":true}", tail[] = "}";
+        size_t tl = continues ? sizeof tail_more : sizeof tail; /* counts the NUL */
+        size_t need = sizeof head - 1 + n + tl;
+        char *d;
         int r;
+
+        if (need < n)
+                return -ENOMEM;
+        if (out->begin == out->end)
+                out->begin = out->end = 0;
+        r = buffer_reserve(out, need);
+        if (r < 0)
+                return r;
+        d = out->data + out->end;
+        memcpy(d, head, sizeof head - 1);
+        d += sizeof head - 1;
+        memcpy(d, parameters, n);
+        d += n;
+        memcpy(d, continues ? tail_more : tail, tl);
+        out->end += need;
+        return 0;
+}
+
+int varlink_message_append_reply(VarlinkBuffer *out, json_object *parameters, bool continues) {
+        size_t n;
+        const char *s = params_string(parameters, &n);
 
         if (!s)
                 return -ENOMEM;
-        if (out->begin == out->end)
-                mark = 0;
-        r = APPEND_LITERAL(out, "{\"parameters\":");
-        if (r >= 0)
-                r = varlink_buffer_append(out, s, n);
-        if (r >= 0)
-                r = continues ? APPEND_LITERAL(out, ",\"continues\":true}\0") : APPEND_LITERAL(out, "}\0");
-        return finish(out, mark, r);
+        return varlink_message_append_reply_raw(out, s, n, continues);
 }
 
 int varlink_message_append_error(VarlinkBuffer *out, const char *error, json_object *parameters) {

@@ -52,6 +52,9 @@ json_tokener *varlink_tokener_new(void);
 /* Serializers. `name` must be a valid qualified name (checked by callers),
  * so it needs no escaping. NULL parameters are written as {}. */
 int varlink_message_append_reply(VarlinkBuffer *out, json_object *parameters, bool continues);
+/* Same with the parameters given as JSON text (an object, no NUL; not
+ * checked here). */
+int varlink_message_append_reply_raw(VarlinkBuffer *out, const char *parameters, size_t n, bool continues);
 int varlink_message_append_error(VarlinkBuffer *out, const char *error, json_object *parameters);
 int varlink_message_append_call(VarlinkBuffer *out, const char *method, json_object *parameters,
                                 bool more, bool oneway);

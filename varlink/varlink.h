@@ -29,6 +29,7 @@
 #define VARLINK_CONNECTIONS_PER_UID_MAX 1024U          /* per peer UID; checked before the total */
 #define VARLINK_IDLE_TIMEOUT_USEC (60ULL * 1000000ULL) /* server: connection with no call in flight and no input */
 #define VARLINK_CALL_TIMEOUT_USEC (10ULL * 1000000ULL) /* client: default per-call timeout */
+#define VARLINK_STREAM_BUFFER (64U * 1024U)            /* queued output at which a stream is congested */
 
 /* Error names of org.varlink.service. */
 #define VARLINK_ERROR_INTERFACE_NOT_FOUND "org.varlink.service.InterfaceNotFound"
@@ -193,6 +194,36 @@ int varlink_call_reply(VarlinkCall *call, json_object *parameters);
  * Errors: as varlink_call_reply(), and -EPROTO the call was made without
  *         "more" (answer it with a final reply or ExpectedMore instead). */
 int varlink_call_notify(VarlinkCall *call, json_object *parameters);
+
+/* Same as varlink_call_reply()/_notify() with the parameters given as
+ * ready JSON text: `len` bytes holding one serialized JSON object (no
+ * NUL). The bytes are copied into the output queue before the call
+ * returns, so the caller may free or reuse them at once. Only the shape
+ * is checked (starts with '{', ends with '}', no NUL byte); the caller
+ * vouches that the text is valid JSON. This skips building and
+ * serializing a json-c object for replies that are known in advance.
+ * Errors: as varlink_call_reply()/_notify(); -EINVAL also for text that
+ *         is not shaped like an object. */
+int varlink_call_reply_raw(VarlinkCall *call, const char *parameters, size_t len);
+int varlink_call_notify_raw(VarlinkCall *call, const char *parameters, size_t len);
+
+/* Streaming with backpressure. A handler answering a "more" call with
+ * many replies sends them until varlink_call_output_congested() is true
+ * (VARLINK_STREAM_BUFFER bytes or more queued that the peer has not read
+ * yet), then sets a drain callback and returns with the call still open.
+ * The callback runs once the queue has room again (from the event loop,
+ * never from inside the setter) and does the same: send until congested
+ * or finished. It is called again as long as the call is open and the
+ * callback is set, so it must send at least one reply per run or clear
+ * itself. It stops being called after the final reply; the cancel
+ * callback still reports a client that leaves mid-stream. A negative
+ * return without a final reply answers VARLINK_ERROR_SYSTEM, like a
+ * handler. Memory per stream stays at about VARLINK_STREAM_BUFFER plus
+ * one reply, however many replies there are. */
+typedef int (*varlink_drain_t)(VarlinkCall *call, void *userdata);
+void varlink_call_set_drain_callback(VarlinkCall *call, varlink_drain_t cb, void *userdata);
+/* False for oneway calls and calls whose connection is gone. */
+bool varlink_call_output_congested(VarlinkCall *call);
 
 /* Final error reply. `error` must be a fully qualified error name
  * (interface.ErrorName); `parameters` NULL means {}.

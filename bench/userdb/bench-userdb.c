@@ -4,14 +4,16 @@
  * (throughput, p50/p99, N concurrent clients), full enumeration, and a bare
  * AF_UNIX ping-pong of the same message sizes as the floor. */
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "macro.h"
-#include "varlink.h"
+#include <json-c/json.h>
 
 static uint64_t now_ns(void) {
         struct timespec ts;
@@ -87,73 +89,175 @@ static void flush_samples(int out, Samples *s) {
         }
 }
 
+/* The wire client: the same bytes go to both servers. A request is
+ * formatted with snprintf and written with one write(); the reply is read
+ * up to and including its NUL terminator (every byte of it is received)
+ * and then checked without a JSON parser: it must be a reply, not an
+ * error, and hold the record asked for. With --parse each reply is also
+ * parsed with json-c (a full parse, the way a real client would). */
+typedef struct Wire {
+        int fd;
+        char *buf;
+        size_t alloc, begin, end;
+        bool parse;
+        json_tokener *tok;
+} Wire;
+
+static int wire_connect(Wire *w, const char *path, bool parse) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        *w = (Wire) { .fd = -1, .parse = parse };
+        if (strlen(path) >= sizeof sa.sun_path)
+                return -EINVAL;
+        strcpy(sa.sun_path, path);
+        w->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (w->fd < 0 || connect(w->fd, (struct sockaddr *) &sa, sizeof sa) < 0)
+                return -errno;
+        w->alloc = 1 << 20;
+        w->buf = malloc(w->alloc);
+        w->tok = json_tokener_new();
+        return w->buf && w->tok ? 0 : -ENOMEM;
+}
+
+static void wire_done(Wire *w) {
+        if (w->fd >= 0)
+                close(w->fd);
+        free(w->buf);
+        if (w->tok)
+                json_tokener_free(w->tok);
+}
+
+static int wire_send(Wire *w, const char *m, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(w->fd, m, n);
+                if (k <= 0)
+                        return -EIO;
+                m += k;
+                n -= (size_t) k;
+        }
+        return 0;
+}
+
+/* Returns the next message (without its NUL), valid until the next call. */
+static const char *wire_next(Wire *w, size_t *ret_len) {
+        for (;;) {
+                char *nul = memchr(w->buf + w->begin, 0, w->end - w->begin);
+                if (nul) {
+                        const char *m = w->buf + w->begin;
+                        *ret_len = (size_t) (nul - m);
+                        w->begin = (size_t) (nul - w->buf) + 1;
+                        if (w->parse) {
+                                json_tokener_reset(w->tok);
+                                json_object *o = json_tokener_parse_ex(w->tok, m, (int) *ret_len);
+                                if (!o || !json_object_is_type(o, json_type_object)) {
+                                        json_object_put(o);
+                                        return NULL;
+                                }
+                                json_object_put(o);
+                        }
+                        return m;
+                }
+                if (w->begin == w->end)
+                        w->begin = w->end = 0;
+                else if (w->begin > 0 && w->alloc - w->end < 65536) {
+                        memmove(w->buf, w->buf + w->begin, w->end - w->begin);
+                        w->end -= w->begin;
+                        w->begin = 0;
+                }
+                if (w->end == w->alloc)
+                        return NULL; /* a message over 1 MiB: not a record reply */
+                ssize_t k = read(w->fd, w->buf + w->end, w->alloc - w->end);
+                if (k <= 0)
+                        return NULL;
+                w->end += (size_t) k;
+        }
+}
+
+static bool is_reply(const char *m, size_t n) {
+        static const char prefix[] = "{\"parameters\":";
+        return n >= sizeof prefix - 1 && memcmp(m, prefix, sizeof prefix - 1) == 0;
+}
+
+static bool has_continues(const char *m, size_t n) {
+        static const char suffix[] = ",\"continues\":true}";
+        return n >= sizeof suffix - 1 && memcmp(m + n - (sizeof suffix - 1), suffix, sizeof suffix - 1) == 0;
+}
+
+static bool parse_mode;
+
 /* args: socket, service, number of users (names user00000..) */
 static void lookup_worker(const char **args, double secs, unsigned seed, int out) {
-        VarlinkClient *c = NULL;
+        Wire w;
         Samples s = {};
         unsigned n = (unsigned) atoi(args[2]);
-        char name[32];
+        char req[512], want[64];
 
-        if (varlink_client_connect(&c, args[0]) < 0) {
+        if (wire_connect(&w, args[0], parse_mode) < 0) {
                 fprintf(stderr, "connect %s failed\n", args[0]);
+                wire_done(&w);
                 return;
         }
         uint64_t end = now_ns() + (uint64_t) (secs * 1e9);
         while (now_ns() < end) {
-                json_object *p = json_object_new_object(), *reply = NULL;
-                const char *err = NULL;
-                snprintf(name, sizeof name, "user%05u", (unsigned) rand_r(&seed) % n);
-                json_object_object_add(p, "userName", json_object_new_string(name));
-                json_object_object_add(p, "service", json_object_new_string(args[1]));
+                unsigned u = (unsigned) rand_r(&seed) % n;
+                int rl = snprintf(req, sizeof req,
+                                  "{\"method\":\"io.systemd.UserDatabase.GetUserRecord\","
+                                  "\"parameters\":{\"userName\":\"user%05u\",\"service\":\"%s\"}}",
+                                  u, args[1]);
+                int wl = snprintf(want, sizeof want, "\"userName\":\"user%05u\"", u);
+                size_t len;
+
                 uint64_t t0 = now_ns();
-                int r = varlink_call_sync(c, "io.systemd.UserDatabase.GetUserRecord", p, &reply, &err);
+                if (wire_send(&w, req, (size_t) rl + 1) < 0)
+                        break;
+                const char *m = wire_next(&w, &len);
                 uint64_t t1 = now_ns();
-                json_object_put(p);
-                json_object_put(reply);
-                if (r < 0 || err) {
-                        fprintf(stderr, "lookup of %s failed: %s\n", name, err ?: strerror(-r));
+                if (!m || !is_reply(m, len) || !memmem(m, len, want, (size_t) wl)) {
+                        fprintf(stderr, "lookup of user%05u failed: %.*s\n", u, m ? (int) MIN(len, 300) : 0, m ?: "");
                         break;
                 }
                 add(&s, t1 - t0);
         }
         flush_samples(out, &s);
-        varlink_client_free(c);
+        wire_done(&w);
         free(s.v);
 }
 
 static int enumerate(const char *sock, const char *service, unsigned repeat) {
         Samples s = {};
         size_t count = 0;
+        char req[512];
+        int rl = snprintf(req, sizeof req,
+                          "{\"method\":\"io.systemd.UserDatabase.GetUserRecord\","
+                          "\"parameters\":{\"service\":\"%s\"},\"more\":true}", service);
 
         for (unsigned i = 0; i < repeat; i++) {
-                VarlinkClient *c = NULL;
-                json_object *p = json_object_new_object();
-                json_object_object_add(p, "service", json_object_new_string(service));
+                Wire w;
                 uint64_t t0 = now_ns();
-                if (varlink_client_connect(&c, sock) < 0 ||
-                    varlink_call_more_begin(c, "io.systemd.UserDatabase.GetUserRecord", p) < 0) {
+                if (wire_connect(&w, sock, parse_mode) < 0 || wire_send(&w, req, (size_t) rl + 1) < 0) {
                         fprintf(stderr, "enumeration failed to start\n");
+                        wire_done(&w);
                         return 1;
                 }
                 count = 0;
                 for (;;) {
-                        json_object *reply = NULL;
-                        const char *err = NULL;
-                        bool more = false;
-                        int r = varlink_call_more_next(c, &reply, &err, &more);
-                        json_object_put(reply);
-                        if (r <= 0 || err)
-                                break;
+                        size_t len;
+                        const char *m = wire_next(&w, &len);
+                        if (!m || !is_reply(m, len) || !memmem(m, len, "\"userName\":\"user", 16)) {
+                                fprintf(stderr, "enumeration failed after %zu records\n", count);
+                                wire_done(&w);
+                                return 1;
+                        }
                         count++;
-                        if (!more)
+                        if (!has_continues(m, len))
                                 break;
                 }
                 add(&s, now_ns() - t0);
-                json_object_put(p);
-                varlink_client_free(c);
+                wire_done(&w);
         }
         qsort(s.v, s.n, sizeof(uint64_t), cmp_u64);
-        printf("enumerate records=%zu repeat=%u median_ms=%.2f\n", count, repeat, s.v[s.n / 2] / 1e6);
+        printf("enumerate%s records=%zu repeat=%u median_ms=%.2f\n", parse_mode ? "-parsed" : "", count, repeat,
+               s.v[s.n / 2] / 1e6);
         free(s.v);
         return 0;
 }
@@ -208,10 +312,14 @@ done:
 }
 
 int main(int argc, char *argv[]) {
+        if (argc >= 2 && streq(argv[argc - 1], "--parse")) {
+                parse_mode = true;
+                argc--;
+        }
         if (argc >= 6 && streq(argv[1], "lookup")) {
                 const char *args[] = { argv[2], argv[3], argv[4] };
                 unsigned clients = argc >= 7 ? (unsigned) MAX(MIN(atoi(argv[6]), 64), 1) : 1;
-                run_workers("lookup", lookup_worker, args, clients, atof(argv[5]));
+                run_workers(parse_mode ? "lookup-parsed" : "lookup", lookup_worker, args, clients, atof(argv[5]));
                 return 0;
         }
         if (argc == 5 && streq(argv[1], "enum"))
@@ -222,8 +330,8 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
         fprintf(stderr,
-                "usage: bench-userdb lookup SOCKET SERVICE NUSERS SECONDS [CLIENTS]\n"
-                "       bench-userdb enum SOCKET SERVICE REPEAT\n"
+                "usage: bench-userdb lookup SOCKET SERVICE NUSERS SECONDS [CLIENTS] [--parse]\n"
+                "       bench-userdb enum SOCKET SERVICE REPEAT [--parse]\n"
                 "       bench-userdb pingpong SECONDS [CLIENTS]\n");
         return 2;
 }

@@ -104,6 +104,25 @@ static const char *service_of(json_object *rec) {
         return json_object_get_string(s);
 }
 
+/* Parses a reply serialized at load time: exactly {"record":..,"incomplete":..}.
+ * Returns the record (a new reference). */
+static json_object *reply_record(const char *text, size_t len, bool *ret_incomplete) {
+        json_object *o, *rec, *inc;
+
+        assert_non_null(text);
+        assert_int_equal(strlen(text), len);
+        o = json_tokener_parse(text);
+        assert_non_null(o);
+        assert_int_equal(json_object_object_length(o), 2);
+        assert_true(json_object_object_get_ex(o, "record", &rec));
+        assert_true(json_object_object_get_ex(o, "incomplete", &inc));
+        assert_true(json_object_is_type(inc, json_type_boolean));
+        *ret_incomplete = json_object_get_boolean(inc);
+        json_object_get(rec);
+        json_object_put(o);
+        return rec;
+}
+
 static void test_users(void **state) {
         _cleanup_(dropin_db_unrefp) DropinDB *db = load();
         const DropinEntry *a, *b;
@@ -115,19 +134,26 @@ static void test_users(void **state) {
         assert_ptr_equal(dropin_db_user_by_uid(db, 60100), a);
         assert_ptr_equal(dropin_db_user_by_name(db, "ally"), a);
         assert_ptr_equal(dropin_db_user_by_name(db, "alice@example.com"), a);
-        assert_string_equal(service_of(a->record), "io.test.Svc");
+        bool inc;
+        _cleanup_json_ json_object *ar = reply_record(a->reply, a->reply_len, &inc);
+        assert_string_equal(service_of(ar), "io.test.Svc");
 
-        /* Privileged data only in the full form. */
-        assert_false(json_object_object_get_ex(a->record, "privileged", NULL));
-        assert_non_null(a->full);
-        assert_true(json_object_object_get_ex(a->full, "privileged", NULL));
+        /* Privileged data only in the full form; the other one says it is incomplete. */
+        assert_false(json_object_object_get_ex(ar, "privileged", NULL));
+        assert_true(inc);
+        _cleanup_json_ json_object *af = reply_record(a->reply_full, a->reply_full_len, &inc);
+        assert_true(json_object_object_get_ex(af, "privileged", NULL));
+        assert_string_equal(service_of(af), "io.test.Svc");
+        assert_false(inc);
         assert_false(a->incomplete);
 
         b = dropin_db_user_by_name(db, "bob");
         assert_non_null(b);
         assert_ptr_equal(dropin_db_user_by_uid(db, 60101), b);
-        assert_false(json_object_object_get_ex(b->record, "secret", NULL));
-        assert_null(b->full);
+        _cleanup_json_ json_object *br = reply_record(b->reply, b->reply_len, &inc);
+        assert_false(json_object_object_get_ex(br, "secret", NULL));
+        assert_false(inc);
+        assert_null(b->reply_full);
 
         assert_null(dropin_db_user_by_name(db, "mallory"));
         assert_null(dropin_db_user_by_name(db, "carol"));
@@ -155,8 +181,11 @@ static void test_groups(void **state) {
         s = dropin_db_group_by_gid(db, 60501);
         assert_non_null(s);
         assert_string_equal(s->group->group_name, "staff");
-        assert_non_null(s->full);
-        assert_string_equal(service_of(s->record), "io.test.Svc");
+        assert_non_null(s->reply_full);
+        bool inc;
+        _cleanup_json_ json_object *sr = reply_record(s->reply, s->reply_len, &inc);
+        assert_string_equal(service_of(sr), "io.test.Svc");
+        assert_true(inc);
 }
 
 static bool has_pair(DropinDB *db, const char *u, const char *g) {
@@ -217,7 +246,10 @@ static void test_unreadable_privileged(void **state) {
         const DropinEntry *b = dropin_db_user_by_name(db, "bob");
         assert_non_null(b);
         assert_true(b->incomplete);
-        assert_null(b->full);
+        assert_null(b->reply_full);
+        bool inc;
+        _cleanup_json_ json_object *br = reply_record(b->reply, b->reply_len, &inc);
+        assert_true(inc);
         assert_int_equal(geteuid() == 0 ? rmdir(p) : unlink(p), 0);
 }
 
