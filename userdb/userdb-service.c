@@ -229,11 +229,15 @@ static int get_record(VarlinkCall *call, json_object *params, void *userdata, bo
         if (r < 0)
                 return 0;
         name = get_name(params, namefield);
-        r = userdb_match_from_params(params, group, &bad, &m);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return varlink_call_error_invalid_parameter(call, bad);
+        /* The filter fields are looked for only when there are keys left
+         * besides service and the lookup key (the usual call has none). */
+        if (json_object_object_length(params) > 1 + (name ? 1 : 0) + (r > 0 ? 1 : 0)) {
+                r = userdb_match_from_params(params, group, &bad, &m);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0)
+                        return varlink_call_error_invalid_parameter(call, bad);
+        }
 
         if (mux)
                 return mux_record(s, call, params, group ? USERDB_QUERY_GROUP : USERDB_QUERY_USER);

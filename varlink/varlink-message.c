@@ -154,8 +154,14 @@ int varlink_message_parse(json_tokener *tok, const char *p, size_t len, json_obj
         if (len == 0 || len > INT32_MAX)
                 return -EBADMSG;
 
+        /* Pure ASCII is valid UTF-8: json-c's per-byte UTF-8 check is
+         * only needed when a byte has the high bit set. */
+        bool ascii = true;
+        for (size_t i = 0; i < len && ascii; i++)
+                ascii = (unsigned char) p[i] < 0x80;
+
         json_tokener_reset(tok);
-        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | (ascii ? 0 : JSON_TOKENER_VALIDATE_UTF8));
         o = json_tokener_parse_ex(tok, p, (int) len);
         if (!o)
                 return -EBADMSG;
