@@ -330,7 +330,7 @@ static void on_worker(Worker *w, int r, json_object *reply, void *userdata) {
         if (r < 0) {
                 /* Died without a reply: the state on disk is unknown now;
                  * learn it before anything else runs. */
-                HomeOp *ins = home_op_new(OP_INSPECT, NULL);
+                HomeOp *ins = op->type == OP_INSPECT ? NULL : home_op_new(OP_INSPECT, NULL);
                 if (ins) {
                         ins->next = h->queue_head;
                         h->queue_head = ins;

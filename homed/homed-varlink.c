@@ -301,7 +301,8 @@ static int vl_create(VarlinkCall *call, json_object *params, void *userdata) {
         }
         if (!json_object_object_get_ex(rec, "imagePath", NULL)) {
                 _cleanup_free_ char *p = NULL;
-                if (asprintf(&p, "%s/%s.homedir", m->home_root, name) < 0)
+                bool luks = streq_ptr(json_get_str(rec, "storage"), "luks");
+                if (asprintf(&p, "%s/%s.%s", m->home_root, name, luks ? "home" : "homedir") < 0)
                         return -ENOMEM;
                 json_object_object_add(rec, "imagePath", json_object_new_string(p));
         }
@@ -331,7 +332,8 @@ static int vl_create(VarlinkCall *call, json_object *params, void *userdata) {
         r = user_record_load(rec, &lo, &ur, &err);
         if (r < 0)
                 return api_error(call, "BadRecord", err.field[0] ? err.field : NULL, "%s", err.message);
-        if (user_record_storage(ur) != USER_DIRECTORY && user_record_storage(ur) != USER_FSCRYPT)
+        UserStorage storage = user_record_storage(ur);
+        if (storage != USER_DIRECTORY && storage != USER_FSCRYPT && storage != USER_LUKS)
                 return api_error(call, "NotSupported", "storage", "storage %s is not supported",
                                  user_storage_to_string(user_record_storage(ur)));
 

@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# hearth-homed in a private root with directory homes, driven through
+# hearthctl and raw io.hearth.Home calls: registry and signing, the
+# verbs, bad input of every kind (nothing written, nothing lost),
+# concurrency on one home, a crashing worker, a full disk, kill -9 of
+# the daemon, dirty recovery, rate limiting and peer permissions.
+#
+# usage: test-homed.py BUILDDIR
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from homed_harness import (Daemon, check, cleanup_mounts, is_mount, need_root, rmtree, skip, tmpdir,
+                           varlink)
+
+B = os.path.abspath(sys.argv[1])
+need_root()
+if not os.path.exists(os.path.join(B, "homed", "hearth-homed")):
+    skip("hearth-homed not built (no libsystemd?)")
+
+tmp = tmpdir("hearth-homed-")
+d = Daemon(B, tmp)
+
+
+def files(dirpath):
+    return sorted(f for f in os.listdir(dirpath))
+
+
+def record_file(user):
+    return os.path.join(d.state, f"{user}.identity")
+
+
+try:
+    d.start()
+    st = os.stat(os.path.join(d.state, "local.private"))
+    check(stat.S_IMODE(st.st_mode) == 0o600, "local.private generated, 0600")
+    check(os.path.exists(os.path.join(d.state, "local.public")), "local.public generated")
+    err, p = varlink(d.sock, "org.varlink.service.GetInterfaceDescription", {"interface": "io.hearth.Home"})
+    check(err is None and "interface io.hearth.Home" in p["description"] and "method Acquire" in p["description"],
+          "IDL served by GetInterfaceDescription")
+
+    # --- create through hearthctl
+    rc, out, e = d.ctl("create", "alice", "--real-name=Alice A", "--storage=directory", "-G", "wheel",
+                       env={"NEWPASSWORD": "alice pw"})
+    check(rc == 0, f"create alice ({e.strip()})")
+    st = os.stat(record_file("alice"))
+    check(stat.S_IMODE(st.st_mode) == 0o600, "record file 0600")
+    rec = json.load(open(record_file("alice")))
+    check(rec["uid"] == 60001 and rec["storage"] == "directory" and "signature" in rec, "uid allocated, record signed")
+    check("secret" not in rec and "alice pw" not in open(record_file("alice")).read(), "no secret on disk")
+    check(rec["privileged"]["hashedPassword"][0].startswith("$"), "password hashed into the record")
+    rc, out, e = d.ctl("list")
+    check(rc == 0 and "alice" in out and "inactive" in out and "60001" in out, "list shows the home")
+    rc, out, e = d.ctl("--json=short", "list")
+    check(json.loads(out)[0]["userName"] == "alice", "list --json=short")
+
+    # --- bad input: nothing written
+    before = files(d.state)
+    bad = os.path.join(tmp, "bad.json")
+    json.dump({"userName": "bert", "shell": "not a shell\n"}, open(bad, "w"))
+    rc, out, e = d.ctl("create", f"--identity={bad}", env={"NEWPASSWORD": "x"})
+    check(rc != 0 and "BadRecord" in e and "shell" in e, "invalid field refused, error names it")
+    json.dump({"userName": "bert", "uid": "sixty"}, open(bad, "w"))
+    rc, out, e = d.ctl("create", f"--identity={bad}", env={"NEWPASSWORD": "x"})
+    check(rc != 0 and "uid" in e, "mistyped uid refused")
+    rc, out, e = d.ctl("create", "alice", env={"NEWPASSWORD": "x"})
+    check(rc != 0 and "UserNameExists" in e, "existing name refused")
+    rc, out, e = d.ctl("create", "carl", "--uid=60001", env={"NEWPASSWORD": "x"})
+    check(rc != 0 and "UIDInUse" in e, "existing uid refused")
+    rc, out, e = d.ctl("create", "root2", "--uid=0", env={"NEWPASSWORD": "x"})
+    check(rc != 0 and "UIDInUse" in e, "uid of /etc/passwd user refused")
+    rc, out, e = d.ctl("create", "root", env={"NEWPASSWORD": "x"})
+    check(rc != 0, "reserved or existing name root refused")
+    err, p = d.call("Create", {"record": {"userName": "dora"}})
+    check(err == "io.hearth.Home.BadRecord" and "password" in p["message"], "create without any password refused")
+    err, p = d.call("Create", {"record": {"userName": "dora", "storage": "cifs"}, "secret": {"password": ["x"]}})
+    check(err == "io.hearth.Home.NotSupported", "unsupported storage refused")
+    err, p = d.call("Create", {"record": {"userName": "9lives"}, "secret": {"password": ["x"]}})
+    check(err == "io.hearth.Home.BadRecord", "non-strict user name refused")
+    check(files(d.state) == before and len(d.call("List")[1]["homes"]) == 1, "bad creates wrote nothing")
+
+    # --- activate: wrong, missing, right password
+    rc, out, e = d.ctl("activate", "alice", env={"PASSWORD": "wrong"})
+    check(rc != 0 and "BadPassword" in e, "wrong password refused")
+    err, p = d.call("Activate", {"userName": "alice"})
+    check(err == "io.hearth.Home.PasswordNeeded", "missing secret answered with PasswordNeeded")
+    rc, out, e = d.ctl("activate", "alice", env={"PASSWORD": "alice pw"})
+    home = os.path.join(d.home, "alice")
+    check(rc == 0 and is_mount(home), "activate mounts the home")
+    err, p = d.call("Inspect", {"userName": "alice"})
+    status = list(p["record"]["status"].values())[0]
+    check(status["state"] == "active" and status["badAuthenticationCounter"] == 1
+          and status["goodAuthenticationCounter"] == 1 and status["service"] == "io.hearth.Home",
+          "status carries state, service and auth counters")
+    check(os.stat(home).st_uid == 60001, "home owned by the user")
+
+    # --- peers: owner, stranger
+    err, p = d.call("Inspect", {"userName": "alice"}, uid=65534)
+    check(err is None and "privileged" not in p["record"], "others see no privileged data")
+    err, p = d.call("Deactivate", {"userName": "alice"}, uid=65534)
+    check(err == "org.varlink.service.PermissionDenied", "others may not deactivate")
+    err, p = d.call("Remove", {"userName": "alice"}, uid=60001)
+    check(err == "org.varlink.service.PermissionDenied", "the user may not remove their home")
+    err, p = d.call("Authenticate", {"userName": "alice", "secret": {"password": ["alice pw"]}}, uid=60001)
+    check(err is None, "the user may authenticate")
+    err, p = d.call("Inspect", {"userName": "alice"}, uid=60001)
+    check(err is None and "privileged" in p["record"], "the user sees their privileged data")
+
+    # --- update: good, downgrade, invalid
+    rc, out, e = d.ctl("update", "alice", "--shell=/bin/sh")
+    check(rc == 0 and json.load(open(record_file("alice")))["shell"] == "/bin/sh", "update changes the record")
+    saved = open(record_file("alice")).read()
+    old = json.loads(saved)
+    old["lastChangeUSec"] = 5
+    old.pop("signature")
+    err, p = d.call("Update", {"record": old})
+    check(err == "io.hearth.Home.RecordDowngrade" and open(record_file("alice")).read() == saved,
+          "downgrade refused, record unchanged")
+    cur = json.loads(saved)
+    cur.pop("signature")
+    cur["lastChangeUSec"] += 10
+    cur["umask"] = "bad"
+    err, p = d.call("Update", {"record": cur})
+    check(err == "io.hearth.Home.BadRecord" and p.get("field") == "umask", "invalid update names the field")
+
+    # --- concurrency: many operations on one home are serialized
+    results = []
+
+    def worker(method, params):
+        results.append((method, d.call(method, params)[0]))
+
+    ts = [threading.Thread(target=worker, args=m) for m in [
+        ("Deactivate", {"userName": "alice"}),
+        ("Activate", {"userName": "alice", "secret": {"password": ["alice pw"]}}),
+        ("Deactivate", {"userName": "alice"}),
+        ("Activate", {"userName": "alice", "secret": {"password": ["alice pw"]}}),
+    ]]
+    for t in ts:
+        t.start()
+        time.sleep(0.01)
+    for t in ts:
+        t.join()
+    check(all(r[1] is None for r in results), f"four queued operations all succeeded: {results}")
+    check(d.wait_idle("alice") == "active" and is_mount(home), "final state after the queue is active")
+
+    # --- with
+    rc, out, e = d.ctl("with", "alice", "--", "pwd")
+    check(rc == 0 and out.strip() == home, "with runs the command in the home")
+    check(d.call("Inspect", {"userName": "alice"})[1]["state"] == "active", "with leaves a home it did not activate")
+
+    # --- ~/.identity regenerated when missing
+    rc, out, e = d.ctl("deactivate", "alice")
+    check(rc == 0 and not is_mount(home), "deactivate")
+    os.unlink(os.path.join(d.home, "alice.homedir", ".identity"))
+    rc, out, e = d.ctl("activate", "alice", env={"PASSWORD": "alice pw"})
+    check(rc == 0 and json.load(open(os.path.join(home, ".identity")))["shell"] == "/bin/sh",
+          "~/.identity regenerated from the host copy")
+
+    # --- acquire / release
+    err, p = d.call("Deactivate", {"userName": "alice"})
+    err, p = d.call("Acquire", {"userName": "alice", "secret": {"password": ["alice pw"]}})
+    check(err is None and p["state"] == "active", "acquire activates")
+    err, p = d.call("Acquire", {"userName": "alice"})
+    check(err is None, "second acquire of an active home needs no secret")
+    err, p = d.call("Release", {"userName": "alice"})
+    check(err is None and p["state"] == "active", "first release keeps the home")
+    err, p = d.call("Release", {"userName": "alice"})
+    check(err is None and p["state"] == "inactive", "last release deactivates")
+    err, p = d.call("Release", {"userName": "alice"})
+    check(err == "io.hearth.Home.HomeNotReferenced", "release without reference refused")
+
+    # --- rate limit
+    rc, out, e = d.ctl("create", "rl", "--rate-limit-burst=3", env={"NEWPASSWORD": "rl pw"})
+    check(rc == 0, "create rl with a burst of 3")
+    errs = [d.call("Authenticate", {"userName": "rl", "secret": {"password": ["nope"]}})[0] for _ in range(4)]
+    check(errs[:3] == ["io.hearth.Home.BadPassword"] * 3 and errs[3] == "io.hearth.Home.AuthenticationLimitHit",
+          "fourth attempt hits the rate limit")
+    status = list(d.call("Inspect", {"userName": "rl"})[1]["record"]["status"].values())[0]
+    check(status["rateLimitCount"] == 3 and status["badAuthenticationCounter"] == 3, "rate limit counters in status")
+
+    # --- passwd
+    rc, out, e = d.ctl("passwd", "rl", env={"PASSWORD": "rl pw", "NEWPASSWORD": "rl new"})
+    check(rc != 0 and "AuthenticationLimitHit" in e, "passwd is rate limited too")
+
+    # --- worker crash: registry consistent, nothing lost
+    saved = open(record_file("alice")).read()
+    crash = os.path.join(tmp, "crash-worker")
+    with open(crash, "w") as f:
+        f.write("#!/bin/sh\ncat >/dev/null\nkill -9 $$\n")
+    os.chmod(crash, 0o755)
+    d.stop()
+    d.start(homework=crash)
+    err, p = d.call("Activate", {"userName": "alice", "secret": {"password": ["alice pw"]}})
+    check(err == "io.hearth.Home.WorkerFailed", "a worker killed mid-operation gives WorkerFailed")
+    err, p = d.call("Create", {"record": {"userName": "crashy"}, "secret": {"password": ["x"]}})
+    check(err == "io.hearth.Home.WorkerFailed" and not os.path.exists(record_file("crashy")),
+          "create with a crashing worker leaves no record")
+    check(open(record_file("alice")).read() == saved and
+          [h["userName"] for h in d.call("List")[1]["homes"]] == ["alice", "rl"], "registry intact after worker crashes")
+    d.stop()
+
+    # --- kill -9 of the daemon, torn writes, dirty recovery
+    d.start()
+    rc, out, e = d.ctl("activate", "alice", env={"PASSWORD": "alice pw"})
+    check(rc == 0, "activate before kill -9")
+    d.stop(signal.SIGKILL)
+    # A write interrupted before its rename leaves only a temporary file.
+    with open(os.path.join(d.state, ".#alice.identityAbCdEf"), "w") as f:
+        f.write('{"userName": "alice", "tor')
+    d.start()
+    check(not os.path.exists(os.path.join(d.state, ".#alice.identityAbCdEf")), "stale temporary file removed")
+    check(d.wait_idle("alice") == "active", "home still active after a daemon kill -9")
+    check(json.load(open(record_file("alice")))["shell"] == "/bin/sh", "record intact after kill -9")
+    d.ctl("deactivate", "alice")
+    cleanup_mounts(d.home)
+    os.setxattr(os.path.join(d.home, "alice.homedir"), "user.home-dirty", b"1")
+    d.stop()
+    d.start()
+    check(d.wait_idle("alice") == "inactive", "dirty home recovered to inactive on start")
+    check("user.home-dirty" not in os.listxattr(os.path.join(d.home, "alice.homedir")), "dirty marker cleared")
+    check("recovering" in d.log(), "recovery logged")
+
+    # --- signatures: unsigned adopted and signed; foreign ignored; other trusted key read-only
+    unsigned = {"userName": "uns", "uid": 60400, "storage": "directory",
+                "homeDirectory": f"{d.home}/uns", "imagePath": f"{d.home}/uns.homedir", "lastChangeUSec": 1,
+                "privileged": {"hashedPassword": ["$6$x$y"]}}
+    json.dump(unsigned, open(record_file("uns"), "w"))
+    keydir = os.path.join(tmp, "keys")
+    os.makedirs(keydir)
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", f"{keydir}/other.pem"], check=True)
+    subprocess.run(["openssl", "pkey", "-in", f"{keydir}/other.pem", "-pubout", "-out", f"{keydir}/other.public"],
+                   check=True)
+    os.chmod(f"{keydir}/other.public", 0o644)
+    hearthctl = os.path.join(B, "ctl", "hearthctl")
+    for name, uid in (("adopted", 60401), ("stranger", 60402)):
+        r = dict(unsigned, userName=name, uid=uid, homeDirectory=f"{d.home}/{name}",
+                 imagePath=f"{d.home}/{name}.homedir")
+        src = os.path.join(tmp, f"{name}.json")
+        json.dump(r, open(src, "w"))
+        out = subprocess.run([hearthctl, "record", "sign", f"--private-key={keydir}/other.pem", src],
+                             capture_output=True, text=True, check=True).stdout
+        open(record_file(name), "w").write(out)
+    d.stop()
+    d.extra = [f"--trusted-key-dir={keydir}"]
+    open(os.path.join(tmp, "homed.log"), "w").close()
+    d.start()
+    names = [h["userName"] for h in d.call("List")[1]["homes"]]
+    check("uns" in names and "adopted" in names, "unsigned and trusted-signed records loaded")
+    check("signature" in json.load(open(record_file("uns"))), "unsigned record signed on load")
+    cur = d.call("Inspect", {"userName": "adopted"})[1]["record"]
+    check(list(cur["status"].values())[0]["signedLocally"] is False, "adopted record is not signed locally")
+    cur.pop("status")
+    cur["lastChangeUSec"] = 99
+    err, p = d.call("Update", {"record": cur})
+    check(err == "io.hearth.Home.BadSignature", "changed record with a stale signature refused")
+    cur.pop("signature")
+    err, p = d.call("Update", {"record": cur})
+    check(err == "io.hearth.Home.RecordSigned", "record signed by another trusted key is read-only")
+    d.stop()
+    d.extra = []
+    d.start()
+    check("stranger" not in [h["userName"] for h in d.call("List")[1]["homes"]] and "no trusted key" in d.log(),
+          "record signed by an untrusted key ignored")
+    os.unlink(record_file("stranger"))
+
+    # --- full disk while writing a record
+    d.stop()
+    small = os.path.join(tmp, "small")
+    os.makedirs(small)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small], check=True)
+    try:
+        for f in os.listdir(d.state):
+            if not f.startswith("."):
+                subprocess.run(["cp", "-a", os.path.join(d.state, f), small], check=True)
+        d.state = small
+        d.start()
+        saved = open(record_file("alice")).read()
+        filler = os.path.join(small, "filler")
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=4k", "count=1000"], capture_output=True)
+        rc, out, e = d.ctl("update", "alice", "--real-name=Alice Full")
+        check(rc != 0 and "NoDiskSpace" in e, "update on a full disk reports NoDiskSpace")
+        check(open(record_file("alice")).read() == saved and
+              not [f for f in os.listdir(small) if f.startswith(".#")], "old record intact, no temporary left")
+        os.unlink(filler)
+        rc, out, e = d.ctl("update", "alice", "--real-name=Alice Full")
+        check(rc == 0 and json.load(open(record_file("alice")))["realName"] == "Alice Full", "update works with space")
+        d.stop()
+    finally:
+        subprocess.run(["umount", "-l", small])
+
+    # --- remove
+    d.state = os.path.join(tmp, "state")
+    d.start()
+    rc, out, e = d.ctl("remove", "rl")
+    check(rc == 0 and not os.path.exists(record_file("rl")) and not os.path.exists(os.path.join(d.home, "rl.homedir")),
+          "remove deletes record and storage")
+    err, p = d.call("Inspect", {"userName": "rl"})
+    check(err == "io.hearth.Home.NoSuchHome", "removed home is gone")
+    d.stop()
+    check("alice pw" not in d.log() and "rl pw" not in d.log(), "no secret in the daemon's log")
+finally:
+    d.stop(signal.SIGKILL) if d.proc else None
+    cleanup_mounts(tmp)
+    rmtree(tmp)
+print("all ok")
