@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -64,6 +65,9 @@ static int reload(Daemon *d) {
         }
         userdb_service_set_db(d->service, db);
         d->n_reloads++;
+        /* Loading parses every file into temporary trees; hand the freed
+         * memory back instead of keeping it until the next reload. */
+        (void) malloc_trim(0);
         fprintf(stderr, "hearth-userdbd: loaded %zu users, %zu groups, %zu memberships\n",
                 dropin_db_n_users(db), dropin_db_n_groups(db), dropin_db_n_memberships(db));
         /* A directory may have appeared or gone: watch what exists now. */
@@ -322,6 +326,7 @@ int main(int argc, char *argv[]) {
         }
         fprintf(stderr, "hearth-userdbd: loaded %zu users, %zu groups, %zu memberships\n",
                 dropin_db_n_users(db), dropin_db_n_groups(db), dropin_db_n_memberships(db));
+        (void) malloc_trim(0);
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);

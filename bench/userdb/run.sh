@@ -41,6 +41,8 @@ measure() { # label socket service
   "$bench" lookup "$sock" "$svc" "$n" "$secs" 1 | sed "s/^/$label /"
   "$bench" lookup "$sock" "$svc" "$n" "$secs" 2 | sed "s/^/$label /"
   "$bench" enum "$sock" "$svc" 5 | sed "s/^/$label /"
+  "$bench" lookup "$sock" "$svc" "$n" "$secs" 1 --parse | sed "s/^/$label /"
+  "$bench" enum "$sock" "$svc" 5 --parse | sed "s/^/$label /"
 }
 getent_time() { # label; runs inside a namespace where the service is in /run/systemd/userdb
   local t0 t1 k=200
@@ -82,8 +84,11 @@ unshare -m bash -c '
   /usr/lib/systemd/systemd-userdbd 2>/dev/null &
   pid=$!
   for _ in $(seq 500); do [ -S /run/systemd/userdb/io.systemd.DropIn ] && break; sleep 0.02; done
-  "$0" lookup /run/systemd/userdb/io.systemd.DropIn io.systemd.DropIn "$n" "$2" 1 | sed "s/^/systemd /"
-  "$0" lookup /run/systemd/userdb/io.systemd.DropIn io.systemd.DropIn "$n" "$2" 2 | sed "s/^/systemd /"
-  "$0" enum /run/systemd/userdb/io.systemd.DropIn io.systemd.DropIn 5 | sed "s/^/systemd /"
+  s=/run/systemd/userdb/io.systemd.DropIn
+  "$0" lookup $s io.systemd.DropIn "$n" "$2" 1 | sed "s/^/systemd /"
+  "$0" lookup $s io.systemd.DropIn "$n" "$2" 2 | sed "s/^/systemd /"
+  "$0" enum $s io.systemd.DropIn 5 | sed "s/^/systemd /"
+  "$0" lookup $s io.systemd.DropIn "$n" "$2" 1 --parse | sed "s/^/systemd /"
+  "$0" enum $s io.systemd.DropIn 5 --parse | sed "s/^/systemd /"
   getent_time systemd
   kill $pid' "$bench" "$work/userdb" "$secs"
