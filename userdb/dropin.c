@@ -392,7 +392,8 @@ static int serialize_reply(json_object *record, bool incomplete, char **ret, siz
  * when the file was skipped (already reported), -ENOMEM. */
 static int load_entry(LoadContext *c, bool group, const FoundFile *f, const char *expect_name,
                       const uint32_t *expect_id, DropinEntry **ret) {
-        _cleanup_json_ json_object *v = NULL;
+        /* Declared before any goto: the skip path jumps over later code. */
+        _cleanup_json_ json_object *v = NULL, *full = NULL;
         json_object *inline_priv = NULL;
         RecordError err = {};
         int r;
@@ -447,7 +448,6 @@ static int load_entry(LoadContext *c, bool group, const FoundFile *f, const char
         }
 
         json_object *priv = NULL;
-        _cleanup_json_ json_object *full = NULL;
         r = load_privileged(c, group, name, ip, &priv, &e->incomplete);
         if (r < 0)
                 goto fail;
