@@ -262,7 +262,7 @@ static int call_with_secret(VarlinkClient *c, const char *method, json_object *p
                 json_object_object_add(params, "secret", secret_from(l));
         }
         for (int attempt = 0;; attempt++) {
-                json_object *reply = NULL;
+                _cleanup_json_ json_object *reply = NULL;
                 const char *error = NULL;
 
                 r = varlink_call_sync(c, method, params, &reply, &error);

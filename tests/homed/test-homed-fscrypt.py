@@ -153,6 +153,7 @@ try:
         check(p.returncode != 0, "removed user gone from getent")
     d.stop()
     check(not os.path.exists(SOCK), "userdb socket removed on exit")
+    check("Sanitizer" not in d.log() and "runtime error" not in d.log(), "no sanitizer report from the daemon")
     check("fs secret" not in d.log() and "fs new" not in d.log(), "no secret in the daemon's log")
 finally:
     if d:

@@ -306,6 +306,7 @@ try:
     err, p = d.call("Inspect", {"userName": "rl"})
     check(err == "io.hearth.Home.NoSuchHome", "removed home is gone")
     d.stop()
+    check("Sanitizer" not in d.log() and "runtime error" not in d.log(), "no sanitizer report from the daemon")
     check("alice pw" not in d.log() and "rl pw" not in d.log(), "no secret in the daemon's log")
 finally:
     d.stop(signal.SIGKILL) if d.proc else None
