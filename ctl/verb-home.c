@@ -23,6 +23,9 @@
 static struct {
         const char *socket;
         const char *storage, *image_path, *real_name, *shell, *home_dir, *identity, *skel, *pbkdf_type;
+        const char *fs_type, *luks_cipher, *luks_cipher_mode, *pbkdf_hash, *luks_extra_mount_options;
+        uint64_t luks_volume_key_size, luks_sector_size, pbkdf_time_cost, pbkdf_threads;
+        int luks_discard;
         char **member_of;
         uint64_t uid, disk_size, pbkdf_force_iterations, pbkdf_memory_cost, rate_limit_burst, rate_limit_interval;
         bool password, force, no_ask;
@@ -33,6 +36,11 @@ static struct {
         .pbkdf_memory_cost = UINT64_MAX,
         .rate_limit_burst = UINT64_MAX,
         .rate_limit_interval = UINT64_MAX,
+        .luks_volume_key_size = UINT64_MAX,
+        .luks_sector_size = UINT64_MAX,
+        .pbkdf_time_cost = UINT64_MAX,
+        .pbkdf_threads = UINT64_MAX,
+        .luks_discard = -1,
 };
 
 static void free_member_of(void) {
@@ -69,8 +77,8 @@ int home_parse_option(int c, const char *v) {
         switch (c) {
         case ARG_HOME_SOCKET: harg.socket = v; return 0;
         case ARG_HOME_STORAGE:
-                if (!streq(v, "directory") && !streq(v, "fscrypt")) {
-                        log_error("unsupported --storage=%s (directory, fscrypt)", v);
+                if (!streq(v, "directory") && !streq(v, "fscrypt") && !streq(v, "luks")) {
+                        log_error("unsupported --storage=%s (directory, fscrypt, luks)", v);
                         return -EXIT_USAGE;
                 }
                 harg.storage = v;
@@ -82,6 +90,25 @@ int home_parse_option(int c, const char *v) {
         case ARG_HOME_IDENTITY: harg.identity = v; return 0;
         case ARG_HOME_SKEL: harg.skel = v; return 0;
         case ARG_HOME_PBKDF_TYPE: harg.pbkdf_type = v; return 0;
+        case ARG_HOME_FS_TYPE: harg.fs_type = v; return 0;
+        case ARG_HOME_LUKS_CIPHER: harg.luks_cipher = v; return 0;
+        case ARG_HOME_LUKS_CIPHER_MODE: harg.luks_cipher_mode = v; return 0;
+        case ARG_HOME_PBKDF_HASH: harg.pbkdf_hash = v; return 0;
+        case ARG_HOME_LUKS_EXTRA_MOUNT_OPTIONS: harg.luks_extra_mount_options = v; return 0;
+        case ARG_HOME_LUKS_DISCARD:
+                if (streq(v, "yes") || streq(v, "true") || streq(v, "1") || streq(v, "on"))
+                        harg.luks_discard = 1;
+                else if (streq(v, "no") || streq(v, "false") || streq(v, "0") || streq(v, "off"))
+                        harg.luks_discard = 0;
+                else {
+                        log_error("invalid boolean --luks-discard=%s", v);
+                        return -EXIT_USAGE;
+                }
+                return 0;
+        case ARG_HOME_LUKS_VOLUME_KEY_SIZE: target = &harg.luks_volume_key_size; break;
+        case ARG_HOME_LUKS_SECTOR_SIZE: target = &harg.luks_sector_size; break;
+        case ARG_HOME_PBKDF_TIME_COST: target = &harg.pbkdf_time_cost; break;
+        case ARG_HOME_PBKDF_THREADS: target = &harg.pbkdf_threads; break;
         case 'P': case ARG_HOME_PASSWORD: harg.password = true; return 0;
         case ARG_HOME_FORCE: harg.force = true; return 0;
         case ARG_HOME_NO_ASK_PASSWORD: harg.no_ask = true; return 0;
@@ -506,6 +533,26 @@ static int apply_options(json_object *rec) {
                 json_object_object_add(rec, "skeletonDirectory", json_object_new_string(harg.skel));
         if (harg.pbkdf_type)
                 json_object_object_add(rec, "luksPbkdfType", json_object_new_string(harg.pbkdf_type));
+        if (harg.fs_type)
+                json_object_object_add(rec, "fileSystemType", json_object_new_string(harg.fs_type));
+        if (harg.luks_cipher)
+                json_object_object_add(rec, "luksCipher", json_object_new_string(harg.luks_cipher));
+        if (harg.luks_cipher_mode)
+                json_object_object_add(rec, "luksCipherMode", json_object_new_string(harg.luks_cipher_mode));
+        if (harg.pbkdf_hash)
+                json_object_object_add(rec, "luksPbkdfHashAlgorithm", json_object_new_string(harg.pbkdf_hash));
+        if (harg.luks_extra_mount_options)
+                json_object_object_add(rec, "luksExtraMountOptions", json_object_new_string(harg.luks_extra_mount_options));
+        if (harg.luks_discard >= 0)
+                json_object_object_add(rec, "luksDiscard", json_object_new_boolean(harg.luks_discard));
+        if (harg.luks_volume_key_size != UINT64_MAX)
+                json_object_object_add(rec, "luksVolumeKeySize", json_object_new_uint64(harg.luks_volume_key_size));
+        if (harg.luks_sector_size != UINT64_MAX)
+                json_object_object_add(rec, "luksSectorSize", json_object_new_uint64(harg.luks_sector_size));
+        if (harg.pbkdf_time_cost != UINT64_MAX)
+                json_object_object_add(rec, "luksPbkdfTimeCostUSec", json_object_new_uint64(harg.pbkdf_time_cost));
+        if (harg.pbkdf_threads != UINT64_MAX)
+                json_object_object_add(rec, "luksPbkdfParallelThreads", json_object_new_uint64(harg.pbkdf_threads));
         if (harg.uid != UINT64_MAX)
                 json_object_object_add(rec, "uid", json_object_new_uint64(harg.uid));
         if (harg.disk_size != UINT64_MAX)
@@ -653,6 +700,24 @@ static int verb_passwd(int argc, char *argv[]) {
         return r;
 }
 
+static int verb_resize(int argc, char *argv[]) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
+        _cleanup_json_ json_object *p = params_user(argv[1]);
+        _cleanup_free_ char *what = NULL;
+        uint64_t size;
+
+        if (parse_u64(argv[2], &size) < 0 || size == 0 || size > INT64_MAX) {
+                log_error("resize: invalid size '%s'", argv[2]);
+                return EXIT_USAGE;
+        }
+        if (!p || asprintf(&what, "resize %s", argv[1]) < 0)
+                return log_error_errno(-ENOMEM, "resize");
+        if (connect_homed(&c) < 0)
+                return EXIT_FAIL;
+        json_object_object_add(p, "size", json_object_new_int64((int64_t) size));
+        return call_with_secret(c, "io.hearth.Home.Resize", p, argv[1], what, NULL);
+}
+
 /* with USER [--] [CMD...]: takes a reference (activating the home if
  * needed), runs CMD (default: $SHELL) inside the home, releases it. */
 static int verb_with(int argc, char *argv[]) {
@@ -718,6 +783,7 @@ const Verb home_verbs[] = {
         { "deactivate",     2, VERB_ANY, 0, verb_deactivate,     "deactivate USER...     Deactivate a home" },
         { "update",         1, 2,        0, verb_update,         "update USER            Change a home's record" },
         { "passwd",         2, 2,        0, verb_passwd,         "passwd USER            Change a home's password" },
+        { "resize",         3, 3,        0, verb_resize,         "resize USER BYTES      Grow or shrink a home (where the storage can)" },
         { "lock",           2, VERB_ANY, 0, verb_lock,           "lock USER...           Lock an active home" },
         { "unlock",         2, VERB_ANY, 0, verb_unlock,         "unlock USER...         Unlock a locked home" },
         { "lock-all",       1, 1,        0, verb_lock_all,       "lock-all               Lock every active home that can be locked" },

@@ -29,7 +29,17 @@ enum {
         ARG_HOME_PBKDF_MEMORY_COST,
         ARG_HOME_RATE_LIMIT_BURST,
         ARG_HOME_RATE_LIMIT_INTERVAL,
-        ARG_HOME_LAST = ARG_HOME_RATE_LIMIT_INTERVAL,
+        ARG_HOME_FS_TYPE,
+        ARG_HOME_LUKS_CIPHER,
+        ARG_HOME_LUKS_CIPHER_MODE,
+        ARG_HOME_LUKS_VOLUME_KEY_SIZE,
+        ARG_HOME_LUKS_SECTOR_SIZE,
+        ARG_HOME_PBKDF_HASH,
+        ARG_HOME_PBKDF_TIME_COST,
+        ARG_HOME_PBKDF_THREADS,
+        ARG_HOME_LUKS_EXTRA_MOUNT_OPTIONS,
+        ARG_HOME_LUKS_DISCARD,
+        ARG_HOME_LAST = ARG_HOME_LUKS_DISCARD,
 };
 
 #define HOME_OPTIONS                                                                            \
@@ -51,7 +61,17 @@ enum {
         { "luks-pbkdf-force-iterations", required_argument, NULL, ARG_HOME_PBKDF_FORCE_ITERATIONS }, \
         { "luks-pbkdf-memory-cost",      required_argument, NULL, ARG_HOME_PBKDF_MEMORY_COST }, \
         { "rate-limit-burst",            required_argument, NULL, ARG_HOME_RATE_LIMIT_BURST },  \
-        { "rate-limit-interval",         required_argument, NULL, ARG_HOME_RATE_LIMIT_INTERVAL }
+        { "rate-limit-interval",         required_argument, NULL, ARG_HOME_RATE_LIMIT_INTERVAL }, \
+        { "fs-type",                     required_argument, NULL, ARG_HOME_FS_TYPE },           \
+        { "luks-cipher",                 required_argument, NULL, ARG_HOME_LUKS_CIPHER },       \
+        { "luks-cipher-mode",            required_argument, NULL, ARG_HOME_LUKS_CIPHER_MODE },  \
+        { "luks-volume-key-size",        required_argument, NULL, ARG_HOME_LUKS_VOLUME_KEY_SIZE }, \
+        { "luks-sector-size",            required_argument, NULL, ARG_HOME_LUKS_SECTOR_SIZE },  \
+        { "luks-pbkdf-hash-algorithm",   required_argument, NULL, ARG_HOME_PBKDF_HASH },        \
+        { "luks-pbkdf-time-cost",        required_argument, NULL, ARG_HOME_PBKDF_TIME_COST },   \
+        { "luks-pbkdf-parallel-threads", required_argument, NULL, ARG_HOME_PBKDF_THREADS },     \
+        { "luks-extra-mount-options",    required_argument, NULL, ARG_HOME_LUKS_EXTRA_MOUNT_OPTIONS }, \
+        { "luks-discard",                required_argument, NULL, ARG_HOME_LUKS_DISCARD }
 
 /* Short options: -c real name, -G member of, -u uid, -d home dir, -P password. */
 #define HOME_SHORT_OPTIONS "c:G:u:d:P"
