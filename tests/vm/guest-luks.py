@@ -69,16 +69,16 @@ def suspended(name):
 # Scratch file system for the images (the image needs user xattrs for the
 # dirty marker, which this kernel's tmpfs lacks).
 sh("mkfs.ext4", "-q", "-F", "/dev/vda")
-os.makedirs("/tmp/scratch", exist_ok=True)
-r = sh("mount", "/dev/vda", "/tmp/scratch")
+os.makedirs("/run/scratch", exist_ok=True)
+r = sh("mount", "/dev/vda", "/run/scratch")
 if r.returncode != 0:
     print("VMTEST FAIL scratch mount: " + r.stderr, flush=True)
     sys.exit(1)
-os.makedirs("/tmp/scratch/home", exist_ok=True)
+os.makedirs("/run/scratch/home", exist_ok=True)
 
 rec = {
     "userName": "vmuser", "uid": 60400, "storage": "luks", "lastChangeUSec": 1000,
-    "imagePath": "/tmp/scratch/vmuser.home", "homeDirectory": "/tmp/scratch/home/vmuser",
+    "imagePath": "/run/scratch/vmuser.home", "homeDirectory": "/run/scratch/home/vmuser",
     "diskSize": 256 << 20, "fileSystemType": "ext4",
     # Minimal PBKDF: the tier measures everything but the KDF.
     "luksPbkdfType": "pbkdf2", "luksPbkdfForceIterations": 1000,
@@ -206,7 +206,7 @@ check(state(r) == "active" and r.get("status", {}).get("recoveredDirty") is True
 r = homework("deactivate", new)
 
 # Disk too small.
-small = dict(new, userName="tiny", imagePath="/tmp/scratch/tiny.home", homeDirectory="/tmp/scratch/home/tiny",
+small = dict(new, userName="tiny", imagePath="/run/scratch/tiny.home", homeDirectory="/run/scratch/home/tiny",
              diskSize=8 << 20)
 r = homework("create", small, "pw two")
 check(err(r) == "BadHomeSize" and not os.path.exists(small["imagePath"]), "disk too small: BadHomeSize, no image")
