@@ -11,6 +11,7 @@
 
 #include "askpw-util.h"
 #include "askpw.h"
+#include "fileio.h"
 
 AskpwAsk *askpw_ask_free(AskpwAsk *a) {
         if (!a)
@@ -159,39 +160,18 @@ int askpw_ask_parse(const char *text, size_t size, AskpwAsk **ret) {
 }
 
 int askpw_ask_load(int dir_fd, const char *name, AskpwAsk **ret) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         AskpwAsk *a;
-        struct stat st;
         size_t n = 0;
         int r;
 
-        fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
+        r = read_full_file_at(dir_fd, name, O_NOFOLLOW | O_NONBLOCK, ASKPW_ASK_FILE_MAX, READ_FULL_REGULAR, &buf, &n);
+        if (r == -EBADFD)
                 return -EBADF;
-        if ((uint64_t) st.st_size > ASKPW_ASK_FILE_MAX)
+        if (r == -EFBIG)
                 return -E2BIG;
-
-        buf = malloc(ASKPW_ASK_FILE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(fd, buf + n, ASKPW_ASK_FILE_MAX + 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-                if (n > ASKPW_ASK_FILE_MAX)
-                        return -E2BIG;
-        }
+        if (r < 0)
+                return r;
 
         r = askpw_ask_parse(buf, n, &a);
         if (r < 0)

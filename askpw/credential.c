@@ -8,15 +8,16 @@
 
 #include "askpw-util.h"
 #include "askpw.h"
+#include "fileio.h"
 
 #define CREDENTIAL_MAX (1024U * 1024U)
 
 int askpw_credential_read(const char *name, char ***ret) {
         _cleanup_erase_free_ char *buf = NULL;
-        _cleanup_close_ int dfd = -EBADF, fd = -EBADF;
+        _cleanup_close_ int dfd = -EBADF;
         const char *dir;
-        struct stat st;
         size_t n = 0;
+        int r;
 
         if (isempty(name) || strchr(name, '/') || streq(name, ".") || streq(name, ".."))
                 return -EINVAL;
@@ -28,30 +29,13 @@ int askpw_credential_read(const char *name, char ***ret) {
         dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
-        fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
+        r = read_full_file_at(dfd, name, 0, CREDENTIAL_MAX, READ_FULL_SECURE | READ_FULL_REGULAR, &buf, &n);
+        if (r == -EBADFD)
                 return -EBADF;
-        if ((uint64_t) st.st_size > CREDENTIAL_MAX)
+        if (r == -EFBIG)
                 return -E2BIG;
-
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + n, (size_t) st.st_size - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
+        if (r < 0)
+                return r;
         if (n == 0)
                 return -EBADMSG;
 

@@ -7,65 +7,24 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "json-canonical.h"
 #include "record-json.h"
 
 int read_input(const char *path, size_t size_max, char **ret_text, size_t *ret_size) {
-        _cleanup_close_ int fd_owned = -EBADF;
-        _cleanup_erase_free_ char *buf = NULL;
-        size_t n = 0, allocated = 0;
-        int fd;
+        int r;
 
+        /* Input may be a password: the buffer is wiped when freed. */
         if (streq(path, "-"))
-                fd = STDIN_FILENO;
-        else {
-                fd = fd_owned = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-                if (fd < 0)
-                        return log_error_errno(-errno, "cannot open %s", path);
+                r = read_full_fd(STDIN_FILENO, size_max, READ_FULL_SECURE, ret_text, ret_size);
+        else
+                r = read_full_file_at(AT_FDCWD, path, 0, size_max, READ_FULL_SECURE, ret_text, ret_size);
+        if (r == -EFBIG) {
+                log_error("%s: larger than %zu bytes", input_name(path), size_max);
+                return EXIT_FAIL;
         }
-
-        for (;;) {
-                ssize_t l;
-
-                if (n + 1 >= allocated) {
-                        /* Grow by copying, so no unwiped copy is left behind. */
-                        size_t na = allocated ? allocated * 2 : 4096;
-                        char *nb;
-
-                        if (allocated > size_max + 1) {
-                                log_error("%s: larger than %zu bytes", input_name(path), size_max);
-                                return EXIT_FAIL;
-                        }
-                        nb = malloc(na);
-                        if (!nb)
-                                return log_error_errno(-ENOMEM, "reading %s", input_name(path));
-                        if (buf) {
-                                memcpy(nb, buf, n);
-                                explicit_bzero(buf, allocated);
-                                free(buf);
-                        }
-                        buf = nb;
-                        allocated = na;
-                }
-
-                l = read(fd, buf + n, allocated - n - 1);
-                if (l < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return log_error_errno(-errno, "cannot read %s", input_name(path));
-                }
-                if (l == 0)
-                        break;
-                n += (size_t) l;
-                if (n > size_max) {
-                        log_error("%s: larger than %zu bytes", input_name(path), size_max);
-                        return EXIT_FAIL;
-                }
-        }
-
-        buf[n] = 0;
-        *ret_size = n;
-        *ret_text = TAKE_PTR(buf);
+        if (r < 0)
+                return log_error_errno(r, "cannot read %s", input_name(path));
         return 0;
 }
 

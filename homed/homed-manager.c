@@ -9,6 +9,7 @@
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "homed-manager.h"
 #include "macro.h"
 #include "userdb.h"

@@ -215,7 +215,6 @@ void json_wipe(json_object *v);
 void json_put_erase(json_object *v);
 json_object *json_get_obj(json_object *o, const char *key);
 const char *json_get_str(json_object *o, const char *key);
-int mkdir_p(const char *path, mode_t mode);
 static inline void json_putp(json_object **p) {
         if (*p)
                 json_object_put(*p);

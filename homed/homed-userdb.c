@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "homed-manager.h"
 #include "json-canonical.h"
 #include "macro.h"

@@ -55,20 +55,3 @@ const char *json_get_str(json_object *o, const char *key) {
         return o && json_object_object_get_ex(o, key, &f) && json_object_is_type(f, json_type_string)
                 ? json_object_get_string(f) : NULL;
 }
-
-int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
-        if (!p)
-                return -ENOMEM;
-        for (char *s = p + 1; *s; s++) {
-                if (*s != '/')
-                        continue;
-                *s = 0;
-                if (mkdir(p, 0755) < 0 && errno != EEXIST)
-                        return -errno;
-                *s = '/';
-        }
-        if (mkdir(p, mode) < 0 && errno != EEXIST)
-                return -errno;
-        return 0;
-}

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "json-canonical.h"
 
 #define ED25519_SIG_SIZE 64U
@@ -102,40 +103,7 @@ int signing_key_load_public_pem(const char *pem, size_t size, EVP_PKEY **ret_key
 
 /* Reads a whole small file into a buffer that is wiped when freed. */
 static int read_key_file(const char *path, char **ret, size_t *ret_size) {
-        _cleanup_close_ int fd = -EBADF;
-        _cleanup_erase_free_ char *buf = NULL;
-        size_t n = 0;
-        struct stat st;
-
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (S_ISDIR(st.st_mode))
-                return -EISDIR;
-
-        buf = malloc(KEY_FILE_SIZE_MAX + 1);
-        if (!buf)
-                return -ENOMEM;
-
-        for (;;) {
-                ssize_t l = read(fd, buf + n, KEY_FILE_SIZE_MAX + 1 - n);
-                if (l < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (l == 0)
-                        break;
-                n += (size_t) l;
-                if (n > KEY_FILE_SIZE_MAX)
-                        return -EFBIG;
-        }
-
-        *ret_size = n;
-        *ret = TAKE_PTR(buf);
-        return 0;
+        return read_full_file_at(AT_FDCWD, path, 0, KEY_FILE_SIZE_MAX, READ_FULL_SECURE, ret, ret_size);
 }
 
 static int load_file(const char *path, bool private, EVP_PKEY **ret_key) {

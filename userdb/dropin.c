@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "dropin.h"
+#include "fileio.h"
 #include "macro.h"
 #include "record-json.h"
 #include "record-validate.h"
@@ -269,35 +270,19 @@ static int scan_dir(LoadContext *c, const char *dir) {
  * anything but a regular file, or a file larger than a record can be, is
  * refused. */
 static int read_json_file(const char *path, json_object **ret, RecordError *error) {
-        _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
-        struct stat st;
         size_t size = 0;
+        int r;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0)
-                return record_error(error, -errno, NULL, "cannot open: %s", strerror(errno));
-        if (fstat(fd, &st) < 0)
-                return record_error(error, -errno, NULL, "cannot stat: %s", strerror(errno));
-        if (!S_ISREG(st.st_mode))
-                return record_error(error, -EBADFD, NULL, "not a regular file");
-        if ((uint64_t) st.st_size > RECORD_JSON_SIZE_MAX_DEFAULT)
-                return record_error(error, -EFBIG, NULL, "file larger than %u bytes", RECORD_JSON_SIZE_MAX_DEFAULT);
-
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (size < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + size, (size_t) st.st_size - size);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return record_error(error, -errno, NULL, "read failed: %s", strerror(errno));
-                }
-                if (k == 0)
-                        break;
-                size += (size_t) k;
-        }
+        r = read_full_file_at(AT_FDCWD, path, O_NONBLOCK, RECORD_JSON_SIZE_MAX_DEFAULT, READ_FULL_REGULAR, &buf, &size);
+        if (r == -ENOMEM)
+                return r;
+        if (r == -EFBIG)
+                return record_error(error, r, NULL, "file larger than %u bytes", RECORD_JSON_SIZE_MAX_DEFAULT);
+        if (r == -EBADFD)
+                return record_error(error, r, NULL, "not a regular file");
+        if (r < 0)
+                return record_error(error, r, NULL, "cannot read: %s", strerror(-r));
         return record_json_parse(buf, size, 0, ret, error);
 }
 
