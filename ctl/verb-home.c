@@ -304,7 +304,7 @@ static int call_with_secret(VarlinkClient *c, const char *method, json_object *p
                                 *ret_reply = json_object_get(reply);
                         return 0;
                 }
-                if (!wants_secret(error) || attempt >= ASK_TRIES)
+                if (!wants_secret(error) || attempt >= ASK_TRIES || harg.no_ask)
                         return report(what, error, reply);
                 if (streq(short_error(error), "BadPassword"))
                         log_error("%s: password incorrect or not sufficient, please try again", what);

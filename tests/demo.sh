@@ -119,4 +119,86 @@ else
         echo "(hearth-userdbd not built)"
 fi
 
+homed_demo() {
+        local homed=$build/homed/hearth-homed homework=$build/homed/hearth-homework
+        local pw="demo $(head -c 6 /dev/urandom | base64)"
+        # Globals: the EXIT trap runs after this function's locals are gone.
+        homed_loop= homed_fs=$work/fs homed_pid=
+        local fsdir=$homed_fs
+        homed_cleanup() {
+                [ -n "$homed_pid" ] && { kill "$homed_pid" 2>/dev/null; wait "$homed_pid" 2>/dev/null || true; }
+                grep -o " $homed_fs[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
+                [ -n "$homed_loop" ] && losetup -d "$homed_loop" 2>/dev/null || true
+                rm -rf "$work"
+        }
+        trap homed_cleanup EXIT
+
+        heading "hearth-homed in a private root, homes on an ext4 with fscrypt (loop device)"
+        show truncate -s 128M fs.img
+        show mkfs.ext4 -q -O encrypt fs.img
+        homed_loop=$(losetup -f --show fs.img)
+        mkdir -p "$fsdir" && mount "$homed_loop" "$fsdir"
+        echo "mounted $homed_loop on $fsdir"
+        printf '\033[2m$ hearth-homed --state-dir=%s --runtime-dir=%s --home-root=%s --userdb-dir=%s &\033[0m\n' \
+                "$work/state" "$work/run" "$fsdir" "$work/homed-userdb" >&2
+        "$homed" --state-dir="$work/state" --runtime-dir="$work/run" --home-root="$fsdir" \
+                --userdb-dir="$work/homed-userdb" --homework="$homework" >homed.log 2>&1 &
+        homed_pid=$!
+        for _ in $(seq 250); do [ -S "$work/run/io.hearth.Home" ] && break; sleep 0.02; done
+        export HEARTH_HOMED_SOCKET=$work/run/io.hearth.Home
+        ls -l "$work/state"
+
+        heading "Create a user with an fscrypt home (KDF at its minimum for the demo)"
+        NEWPASSWORD=$pw show "$hearthctl" create dana --real-name="Dana Demo" --storage=fscrypt \
+                --luks-pbkdf-force-iterations=1 --luks-pbkdf-memory-cost=65536
+        show "$hearthctl" list
+        show "$hearthctl" inspect dana
+
+        heading "The user through userdb: hearthctl and, in a private namespace, the real userdbctl and getent"
+        HEARTH_USERDB_SOCKET_DIR=$work/homed-userdb show "$hearthctl" user dana
+        if command -v unshare >/dev/null && command -v userdbctl >/dev/null; then
+                show unshare -m bash -c '
+                        mount --make-rprivate / && mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/userdb
+                        mount --bind "$0" /run/systemd/userdb
+                        userdbctl --no-pager user dana; getent passwd dana; getent group dana' "$work/homed-userdb"
+        fi
+
+        heading "Activate (password from \$PASSWORD) and write a file"
+        PASSWORD=$pw show "$hearthctl" activate dana
+        echo "dana's diary" > "$fsdir/dana/diary.txt"
+        show cat "$fsdir/dana/diary.txt"
+
+        heading "Lock: the key leaves the kernel, contents are unreadable"
+        show "$hearthctl" lock dana
+        show "$hearthctl" list
+        show cat "$fsdir/dana/diary.txt" || echo "(exit status $?)"
+
+        heading "Unlock with the password: readable again"
+        PASSWORD=$pw show "$hearthctl" unlock dana
+        show cat "$fsdir/dana/diary.txt"
+
+        heading "Deactivate: unmounted, names encrypted, files cannot be opened"
+        show "$hearthctl" deactivate dana
+        show ls "$fsdir/dana.homedir"
+        for f in "$fsdir"/dana.homedir/*; do [ -f "$f" ] && { show cat "$f" || echo "(exit status $?)"; }; done
+
+        heading "A wrong password is refused and changes nothing"
+        PASSWORD=wrong show "$hearthctl" --no-ask-password activate dana || echo "(exit status $?)"
+        show "$hearthctl" list
+
+        heading "Activate again: the file is back"
+        PASSWORD=$pw show "$hearthctl" activate dana
+        show cat "$fsdir/dana/diary.txt"
+        show "$hearthctl" deactivate dana
+        show "$hearthctl" remove dana
+        unset HEARTH_HOMED_SOCKET
+        echo "daemon log:"; sed 's/^/  /' homed.log
+}
+if [ "$(id -u)" -eq 0 ] && [ -x "$build/homed/hearth-homed" ] && [ -e /dev/loop-control ] &&
+   [ -e /sys/fs/ext4/features/encryption ] && command -v mkfs.ext4 >/dev/null; then
+        homed_demo
+else
+        echo "(hearth-homed demo skipped: needs root, loop devices, ext4 with fscrypt and a built hearth-homed)"
+fi
+
 printf '\n\033[1mDemo done; %s removed.\033[0m\n' "$work"
