@@ -12,6 +12,7 @@
 #include "askpw.h"
 #include "ctl-util.h"
 #include "json-canonical.h"
+#include "json-util.h"
 #include "record.h"
 #include "varlink.h"
 #include "verb-home.h"
@@ -147,36 +148,6 @@ int home_parse_option(int c, const char *v) {
 }
 
 /* ---- plumbing -------------------------------------------------------- */
-
-static void json_wipe(json_object *v) {
-        if (!v)
-                return;
-        switch (json_object_get_type(v)) {
-        case json_type_string:
-                explicit_bzero((char *) json_object_get_string(v), (size_t) json_object_get_string_len(v));
-                break;
-        case json_type_array:
-                for (size_t i = 0; i < json_object_array_length(v); i++)
-                        json_wipe(json_object_array_get_idx(v, i));
-                break;
-        case json_type_object: {
-                json_object_object_foreach(v, k, val) {
-                        (void) k;
-                        json_wipe(val);
-                }
-                break;
-        }
-        default:
-                break;
-        }
-}
-
-static void json_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-        *p = NULL;
-}
-#define _cleanup_json_ _cleanup_(json_putp)
 
 static const char *socket_path(void) {
         return harg.socket ?: getenv("HEARTH_HOMED_SOCKET") ?: HOMED_SOCKET_DEFAULT;

@@ -249,23 +249,23 @@ static int run_worker(Home *h, const char *operation, json_object *record, json_
 }
 
 static void take_status(Home *h, json_object *reply) {
-        json_object *st = json_get_obj(reply, "status");
+        json_object *st = json_get_object(reply, "status");
         HomeState s;
 
         if (!st)
                 return;
         json_object_put(h->status);
         h->status = json_object_get(st);
-        s = home_state_from_string(json_get_str(st, "state"));
+        s = home_state_from_string(json_get_string(st, "state"));
         if (s >= 0 && s <= HOME_LOCKED)
                 h->state = s;
 }
 
 /* The worker's error as our error reply. */
 static void fail_from_worker(Home *h, json_object *reply, bool had_secret) {
-        json_object *e = json_get_obj(reply, "error");
-        const char *name = json_get_str(e, "name") ?: "SystemError";
-        const char *msg = json_get_str(e, "message") ?: "operation failed";
+        json_object *e = json_get_object(reply, "error");
+        const char *name = json_get_string(e, "name") ?: "SystemError";
+        const char *msg = json_get_string(e, "message") ?: "operation failed";
         json_object *en;
         int err = -EIO;
 
@@ -306,7 +306,7 @@ int home_save_record(Home *h, json_object *record) {
 }
 
 static void after_activate(Home *h, json_object *reply) {
-        json_object *rec = json_get_obj(reply, "record");
+        json_object *rec = json_get_object(reply, "record");
         _cleanup_(user_record_unrefp) UserRecord *ur = NULL;
 
         /* ~/.identity won: take it over if it is one we trust and newer. */
@@ -323,7 +323,7 @@ static void after_activate(Home *h, json_object *reply) {
 static void on_worker(Worker *w, int r, json_object *reply, void *userdata) {
         Home *h = userdata;
         HomeOp *op = h->current;
-        bool ok = r >= 0 && reply && !json_get_obj(reply, "error");
+        bool ok = r >= 0 && reply && !json_get_object(reply, "error");
         bool had_secret = secret_has_password(op->secret);
 
         h->worker = worker_free(h->worker);
@@ -377,8 +377,8 @@ static void on_worker(Worker *w, int r, json_object *reply, void *userdata) {
         case OP_UNLOCK:
         case OP_ACQUIRE:
                 if (!ok) {
-                        json_object *e = json_get_obj(reply, "error");
-                        if (streq_ptr(json_get_str(e, "name"), "BadPassword"))
+                        json_object *e = json_get_object(reply, "error");
+                        if (streq_ptr(json_get_string(e, "name"), "BadPassword"))
                                 home_count_auth(h, false);
                         return fail_from_worker(h, reply, had_secret);
                 }
@@ -509,7 +509,7 @@ static void start_op(Home *h, HomeOp *op) {
                 if (!need_secret(h, op))
                         return;
                 h->op_state = HOME_AUTHENTICATING;
-                json_object *priv = json_get_obj(user_record_json(h->record), "privileged"), *hp = NULL, *pw = NULL;
+                json_object *priv = json_get_object(user_record_json(h->record), "privileged"), *hp = NULL, *pw = NULL;
                 if (priv)
                         json_object_object_get_ex(priv, "hashedPassword", &hp);
                 json_object_object_get_ex(op->secret, "password", &pw);

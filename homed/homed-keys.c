@@ -13,24 +13,6 @@
 #include "homed-manager.h"
 #include "macro.h"
 
-static int write_file_atomic(const char *dir, const char *name, const char *text, mode_t mode) {
-        _cleanup_free_ char *path = NULL, *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t n = strlen(text);
-        int r = 0;
-
-        if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&tmp, "%s/.#%sXXXXXX", dir, name) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        if (fchmod(fd, mode) < 0 || write(fd, text, n) != (ssize_t) n || fsync(fd) < 0 || rename(tmp, path) < 0)
-                r = negative_errno();
-        if (r < 0)
-                (void) unlink(tmp);
-        return r;
-}
-
 static int generate_keys(Manager *m) {
         _cleanup_pkey_ EVP_PKEY *key = NULL;
         _cleanup_free_ char *pub = NULL;
@@ -59,10 +41,10 @@ static int generate_keys(Manager *m) {
                 return r;
         /* The public half first: a crash between the two leaves no
          * private key whose public half is unknown. */
-        r = write_file_atomic(m->state_dir, "local.public", pub, 0444);
+        r = write_file_atomic(m->state_dir, "local.public", pub, strlen(pub), 0444);
         if (r < 0)
                 return r;
-        r = write_file_atomic(m->state_dir, "local.private", priv_text, 0600);
+        r = write_file_atomic(m->state_dir, "local.private", priv_text, strlen(priv_text), 0600);
         if (r < 0)
                 return r;
         m->private_key = TAKE_PTR(key);

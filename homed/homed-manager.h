@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "fileio.h"
+#include "json-util.h"
 #include "record.h"
 #include "userdb-service.h"
 #include "varlink.h"
@@ -210,19 +212,3 @@ int userdb_provider_refresh(Manager *m);
 
 /* homed-util.c */
 uint64_t now_usec(void);
-void json_wipe(json_object *v);
-/* Puts v after wiping every string in it. */
-void json_put_erase(json_object *v);
-json_object *json_get_obj(json_object *o, const char *key);
-const char *json_get_str(json_object *o, const char *key);
-static inline void json_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-        *p = NULL;
-}
-#define _cleanup_json_ _cleanup_(json_putp)
-static inline void json_put_erasep(json_object **p) {
-        json_put_erase(*p);
-        *p = NULL;
-}
-#define _cleanup_json_erase_ _cleanup_(json_put_erasep)

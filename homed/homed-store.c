@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 /* The registry on disk: one <user>.identity per home. A record is never
- * torn: it is written to a temporary file in the same directory, synced,
- * renamed over the old one and the directory synced, so a crash at any
- * point leaves either the old or the new file. */
+ * torn: write_file_atomic() writes a temporary file in the same
+ * directory, syncs it, renames it over the old one and syncs the
+ * directory, so a crash at any point leaves either the old or the new
+ * file (plus perhaps a .# temporary, removed at the next start). */
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -12,55 +13,17 @@
 #include "json-canonical.h"
 #include "macro.h"
 
-static int fsync_dir(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        return fsync(fd) < 0 ? -errno : 0;
-}
-
-static int write_all(int fd, const char *p, size_t n) {
-        while (n > 0) {
-                ssize_t k = write(fd, p, n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                p += k;
-                n -= (size_t) k;
-        }
-        return 0;
-}
-
 int store_write(const char *dir, const char *user_name, json_object *v) {
-        _cleanup_free_ char *text = NULL, *path = NULL, *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *text = NULL, *name = NULL;
         size_t size;
         int r;
 
         r = json_pretty_format(v, &text, &size);
         if (r < 0)
                 return r;
-        if (asprintf(&path, "%s/%s.identity", dir, user_name) < 0 ||
-            asprintf(&tmp, "%s/.#%s.identityXXXXXX", dir, user_name) < 0)
+        if (asprintf(&name, "%s.identity", user_name) < 0)
                 return -ENOMEM;
-
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return -errno;
-        r = RET_NERRNO(fchmod(fd, 0600));
-        if (r >= 0)
-                r = write_all(fd, text, size);
-        if (r >= 0)
-                r = RET_NERRNO(fsync(fd));
-        if (r >= 0)
-                r = RET_NERRNO(rename(tmp, path));
-        if (r < 0) {
-                (void) unlink(tmp);
-                return r;
-        }
-        return fsync_dir(dir);
+        return write_file_atomic(dir, name, text, size, 0600);
 }
 
 int store_remove(const char *dir, const char *user_name) {
@@ -70,7 +33,11 @@ int store_remove(const char *dir, const char *user_name) {
                 return -ENOMEM;
         if (unlink(path) < 0 && errno != ENOENT)
                 return -errno;
-        return fsync_dir(dir);
+        /* The removal must be on disk before the storage goes. */
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        return fsync(fd) < 0 ? -errno : 0;
 }
 
 int store_read(const char *dir, const char *file_name, json_object **ret) {

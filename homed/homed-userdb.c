@@ -21,6 +21,8 @@ static char *records_dir(Manager *m) {
         return asprintf(&p, "%s/userdb", m->runtime_dir) < 0 ? NULL : p;
 }
 
+/* Runtime copies: atomic (readers never see half a file) but not synced,
+ * they are rebuilt at every start. */
 static int write_file(const char *dir, const char *name, const char *suffix, json_object *v, mode_t mode) {
         _cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
         _cleanup_close_ int fd = -EBADF;

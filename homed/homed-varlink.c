@@ -41,7 +41,7 @@ static bool peer_owns(VarlinkCall *call, Home *h) {
 
 /* A deep copy of the "secret" parameter; the caller's copy is wiped. */
 static int take_secret(VarlinkCall *call, json_object *params, const char *key, json_object **ret) {
-        json_object *s = json_get_obj(params, key), *pw;
+        json_object *s = json_get_object(params, key), *pw;
 
         *ret = NULL;
         if (!s)
@@ -64,7 +64,7 @@ bad:
 }
 
 static Home *find_home(VarlinkCall *call, json_object *params, Manager *m) {
-        const char *name = json_get_str(params, "userName");
+        const char *name = json_get_string(params, "userName");
         Home *h = manager_find_home(m, name);
         if (!h)
                 (void) api_error(call, "NoSuchHome", NULL, "no home for user %s", name ?: "");
@@ -194,7 +194,7 @@ static int hash_into(json_object *record, json_object *secret) {
 
         if (!secret || !json_object_object_get_ex(secret, "password", &pw) || json_object_array_length(pw) == 0)
                 return -ENODATA;
-        priv = json_get_obj(record, "privileged");
+        priv = json_get_object(record, "privileged");
         if (!priv) {
                 priv = json_object_new_object();
                 if (!priv || json_object_object_add(record, "privileged", priv) < 0)
@@ -233,7 +233,7 @@ int api_build_passwd_record(Home *h, json_object *new_secret, json_object **ret)
 }
 
 static bool has_hash(json_object *record) {
-        json_object *priv = json_get_obj(record, "privileged"), *hp;
+        json_object *priv = json_get_object(record, "privileged"), *hp;
         return priv && json_object_object_get_ex(priv, "hashedPassword", &hp) &&
                json_object_is_type(hp, json_type_array) && json_object_array_length(hp) > 0;
 }
@@ -245,7 +245,7 @@ static int vl_create(VarlinkCall *call, json_object *params, void *userdata) {
         _cleanup_(user_record_unrefp) UserRecord *ur = NULL;
         RecordLoadOptions lo = m->load_options;
         RecordError err = {};
-        json_object *in = json_get_obj(params, "record"), *v;
+        json_object *in = json_get_object(params, "record"), *v;
         uid_t uid;
         int r;
 
@@ -257,11 +257,11 @@ static int vl_create(VarlinkCall *call, json_object *params, void *userdata) {
         if (json_object_deep_copy(in, &rec, NULL) < 0)
                 return -ENOMEM;
         /* A secret section inside the record counts as the secret. */
-        if (json_get_obj(rec, "secret")) {
-                if (!secret && json_object_deep_copy(json_get_obj(rec, "secret"), &secret, NULL) < 0)
+        if (json_get_object(rec, "secret")) {
+                if (!secret && json_object_deep_copy(json_get_object(rec, "secret"), &secret, NULL) < 0)
                         return -ENOMEM;
-                json_wipe(json_get_obj(rec, "secret"));
-                json_wipe(json_get_obj(in, "secret"));
+                json_wipe(json_get_object(rec, "secret"));
+                json_wipe(json_get_object(in, "secret"));
                 json_object_object_del(rec, "secret");
         }
         json_object_object_del(rec, "status");
@@ -271,7 +271,7 @@ static int vl_create(VarlinkCall *call, json_object *params, void *userdata) {
         if (r < 0) {
                 return api_error(call, "BadRecord", err.field[0] ? err.field : NULL, "%s", err.message);
         }
-        const char *name = json_get_str(rec, "userName");
+        const char *name = json_get_string(rec, "userName");
         if (user_name_is_reserved(name))
                 return api_error(call, "BadRecord", "userName", "field 'userName': '%s' is reserved", name);
         if (manager_find_home(m, name) || manager_name_taken_elsewhere(m, name))
@@ -301,7 +301,7 @@ static int vl_create(VarlinkCall *call, json_object *params, void *userdata) {
         }
         if (!json_object_object_get_ex(rec, "imagePath", NULL)) {
                 _cleanup_free_ char *p = NULL;
-                bool luks = streq_ptr(json_get_str(rec, "storage"), "luks");
+                bool luks = streq_ptr(json_get_string(rec, "storage"), "luks");
                 if (asprintf(&p, "%s/%s.%s", m->home_root, name, luks ? "home" : "homedir") < 0)
                         return -ENOMEM;
                 json_object_object_add(rec, "imagePath", json_object_new_string(p));
@@ -359,7 +359,7 @@ static int vl_create(VarlinkCall *call, json_object *params, void *userdata) {
 
 static int vl_update(VarlinkCall *call, json_object *params, void *userdata) {
         Manager *m = userdata;
-        json_object *in = json_get_obj(params, "record");
+        json_object *in = json_get_object(params, "record");
         _cleanup_json_ json_object *rec = NULL;
         RecordError err = {};
         const char *name;
@@ -370,14 +370,14 @@ static int vl_update(VarlinkCall *call, json_object *params, void *userdata) {
                 return varlink_call_error_permission_denied(call);
         if (json_object_deep_copy(in, &rec, NULL) < 0)
                 return -ENOMEM;
-        json_wipe(json_get_obj(in, "secret"));
-        json_wipe(json_get_obj(params, "secret"));
+        json_wipe(json_get_object(in, "secret"));
+        json_wipe(json_get_object(params, "secret"));
         json_object_object_del(rec, "secret");
         json_object_object_del(rec, "status");
         r = user_record_validate(rec, &m->load_options, &err);
         if (r < 0)
                 return api_error(call, "BadRecord", err.field[0] ? err.field : NULL, "%s", err.message);
-        name = json_get_str(rec, "userName");
+        name = json_get_string(rec, "userName");
         h = manager_find_home(m, name);
         if (!h)
                 return api_error(call, "NoSuchHome", NULL, "no home for user %s", name);
