@@ -12,13 +12,17 @@
 #include "record-json.h"
 
 int read_input(const char *path, size_t size_max, char **ret_text, size_t *ret_size) {
-        int r;
+        _cleanup_close_ int fd_owned = -EBADF;
+        int fd = STDIN_FILENO, r;
+
+        if (!streq(path, "-")) {
+                fd = fd_owned = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                if (fd < 0)
+                        return log_error_errno(-errno, "cannot open %s", path);
+        }
 
         /* Input may be a password: the buffer is wiped when freed. */
-        if (streq(path, "-"))
-                r = read_full_fd(STDIN_FILENO, size_max, READ_FULL_SECURE, ret_text, ret_size);
-        else
-                r = read_full_file_at(AT_FDCWD, path, 0, size_max, READ_FULL_SECURE, ret_text, ret_size);
+        r = read_full_fd(fd, size_max, READ_FULL_SECURE, ret_text, ret_size);
         if (r == -EFBIG) {
                 log_error("%s: larger than %zu bytes", input_name(path), size_max);
                 return EXIT_FAIL;
