@@ -370,6 +370,24 @@ static int run_passwd(HomeContext *c, const HomeBackend *b, HomeSetup *s, const 
         return 0;
 }
 
+/* An inactive home is opened by the backend for the resize, which needs
+ * the secret (as activate does); an active one is resized in place. */
+static int run_resize(HomeContext *c, const HomeBackend *b, HomeSetup *s, const HomeSecret *secret,
+                      HomeStatus *st) {
+        int r;
+
+        if (!b->resize)
+                return -ENOTTY;
+        if (streq(st->state, "absent"))
+                return -ENOENT;
+        if (!streq(st->state, "active") && !streq(st->state, "locked")) {
+                r = home_authenticate(c->record, secret, &c->passphrases);
+                if (r < 0)
+                        return r;
+        }
+        return b->resize(c, s);
+}
+
 static int run_remove(HomeContext *c, const HomeBackend *b, HomeSetup *s, HomeStatus *st) {
         int r;
 
@@ -437,7 +455,7 @@ int home_run(const HomeRequest *req, HomeStatus *status, json_object **ret_recor
                 r = run_remove(&c, b, &s, &st);
                 break;
         case HOME_OP_RESIZE:
-                r = b->resize ? b->resize(&c, &s) : -ENOTTY;
+                r = run_resize(&c, b, &s, req->secret, &st);
                 break;
         default:
                 r = -EINVAL;
