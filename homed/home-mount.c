@@ -77,19 +77,32 @@ int home_umount(const char *target, bool force) {
         return -errno;
 }
 
+/* A block device node (a LUKS home on /dev/...) cannot carry user
+ * xattrs: such homes have no marker, their state comes from the
+ * backend's mapping alone. */
+static bool dirty_unsupported(const char *image_path) {
+        return strncmp(image_path, "/dev/", 5) == 0;
+}
+
 int home_dirty_get(const char *image_path) {
         char v[8];
 
+        if (dirty_unsupported(image_path))
+                return 0;
         if (lgetxattr(image_path, HOME_DIRTY_XATTR, v, sizeof v) >= 0)
                 return 1;
         return errno == ENODATA ? 0 : -errno;
 }
 
 int home_dirty_set(const char *image_path) {
+        if (dirty_unsupported(image_path))
+                return 0;
         return RET_NERRNO(lsetxattr(image_path, HOME_DIRTY_XATTR, "1", 1, 0));
 }
 
 int home_dirty_clear(const char *image_path) {
+        if (dirty_unsupported(image_path))
+                return 0;
         if (lremovexattr(image_path, HOME_DIRTY_XATTR) >= 0 || errno == ENODATA)
                 return 0;
         return -errno;

@@ -231,7 +231,9 @@ static int run_create(HomeContext *c, const HomeBackend *b, HomeSetup *s, const 
         r = home_slot_passphrases(c->record, secret, &c->passphrases);
         if (r < 0)
                 return r;
-        if (lstat(c->image_path, &st) >= 0)
+        /* A block device exists before its home does: the backend takes
+         * it over (LUKS) or refuses it. */
+        if (lstat(c->image_path, &st) >= 0 && !(S_ISBLK(st.st_mode) && b->storage == HOME_STORAGE_LUKS))
                 return -EEXIST;
         if (errno != ENOENT)
                 return -errno;
