@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <stdio.h>
 
+#include "dlopen-libs.h"
 #include "home-kdf.h"
 #include "macro.h"
 
@@ -127,7 +128,10 @@ int home_kdf_derive(const HomeKdf *k, const void *pass, size_t pass_size,
         }
         case HOME_KDF_ARGON2I:
         case HOME_KDF_ARGON2ID:
-                r = (k->type == HOME_KDF_ARGON2ID ? argon2id_hash_raw : argon2i_hash_raw)(
+                r = dlopen_argon2();
+                if (r < 0)
+                        return r;
+                r = (k->type == HOME_KDF_ARGON2ID ? sym_argon2id_hash_raw : sym_argon2i_hash_raw)(
                                 k->iterations, k->memory_kib, k->threads, pass, pass_size,
                                 salt, salt_size, out, out_size);
                 if (r == ARGON2_MEMORY_ALLOCATION_ERROR)

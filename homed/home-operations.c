@@ -11,6 +11,7 @@
 #include "home-identity.h"
 #include "home-mount.h"
 #include "home-operations.h"
+#include "json-util.h"
 #include "macro.h"
 
 static const char * const op_names[_HOME_OP_MAX] = {
@@ -39,11 +40,6 @@ HomeOperation home_operation_from_string(const char *s) {
                 if (streq(op_names[i], s))
                         return (HomeOperation) i;
         return _HOME_OP_INVALID;
-}
-
-static void json_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
 }
 
 static bool in_place(const HomeContext *c) {
@@ -89,8 +85,6 @@ int home_state(HomeContext *c, const HomeBackend *b, HomeStatus *st) {
                 st->disk_size = (uint64_t) sv.f_blocks * sv.f_frsize;
                 st->disk_free = (uint64_t) sv.f_bavail * sv.f_frsize;
         }
-        if (home_disk_usage(c->image_path, &st->disk_usage) < 0)
-                st->disk_usage = UINT64_MAX;
         return 0;
 }
 
@@ -478,6 +472,12 @@ int home_run(const HomeRequest *req, HomeStatus *status, json_object **ret_recor
                         st = after;
                 }
         }
+        /* Walking the whole tree is the slowest part of a small home's
+         * activation, so usage is counted only when asked for (inspect) and
+         * for a new home; the daemon keeps the last count. */
+        if ((req->op == HOME_OP_INSPECT || req->op == HOME_OP_CREATE) && !streq_ptr(st.state, "absent") &&
+            home_disk_usage(c.image_path, &st.disk_usage) < 0)
+                st.disk_usage = UINT64_MAX;
         if (!record && json_object_deep_copy(req->record->json, &record, NULL) < 0) {
                 r = -ENOMEM;
                 goto finish;

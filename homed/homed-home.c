@@ -249,11 +249,16 @@ static int run_worker(Home *h, const char *operation, json_object *record, json_
 }
 
 static void take_status(Home *h, json_object *reply) {
-        json_object *st = json_get_object(reply, "status");
+        json_object *st = json_get_object(reply, "status"), *usage;
         HomeState s;
 
         if (!st)
                 return;
+        /* Only inspect and create count the disk usage (a tree walk);
+         * other operations keep the last count. */
+        if (h->status && !json_object_object_get_ex(st, "diskUsage", NULL) &&
+            json_object_object_get_ex(h->status, "diskUsage", &usage))
+                json_object_object_add(st, "diskUsage", json_object_get(usage));
         json_object_put(h->status);
         h->status = json_object_get(st);
         s = home_state_from_string(json_get_string(st, "state"));

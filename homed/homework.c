@@ -6,80 +6,47 @@
  * docs/design/homed-storage.md. Logs to stderr, never a secret. */
 
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "fscrypt-kernel.h"
 #include "home-errors.h"
 #include "home-operations.h"
+#include "json-util.h"
 #include "macro.h"
-#include "secure-mem.h"
 
 #define REQUEST_MAX (4U * 1024 * 1024)
 
-static void json_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
-
-/* json-c keeps string bytes in its own buffers; overwrite them before the
- * tree is released. */
-static void json_wipe(json_object *v) {
-        if (!v)
-                return;
-        switch (json_object_get_type(v)) {
-        case json_type_string:
-                explicit_bzero((char *) json_object_get_string(v), (size_t) json_object_get_string_len(v));
-                break;
-        case json_type_array:
-                for (size_t i = 0; i < json_object_array_length(v); i++)
-                        json_wipe(json_object_array_get_idx(v, i));
-                break;
-        case json_type_object: {
-                json_object_object_foreach(v, k, val) {
-                        (void) k;
-                        json_wipe(val);
-                }
-                break;
-        }
-        default:
-                break;
-        }
-}
-
+/* The buffer grows with the request (READ_FULL_SECURE wipes every
+ * smaller copy), so a request of a few KiB costs no more than that; the
+ * text is wiped as soon as it is parsed and the secrets move into the
+ * mlock'd HomeSecret lists. */
 static int read_request(json_object **ret) {
-        _cleanup_secure_free_ char *buf = secure_alloc(REQUEST_MAX + 1);
+        _cleanup_(erase_and_freep) char *buf = NULL;
         json_tokener *tok;
         json_object *v;
-        size_t n = 0;
+        size_t n, end;
+        int r;
 
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                ssize_t k = read(STDIN_FILENO, buf + n, REQUEST_MAX + 1 - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-                if (n > REQUEST_MAX)
-                        return -EMSGSIZE;
-        }
+        r = read_full_fd(STDIN_FILENO, REQUEST_MAX, READ_FULL_SECURE, &buf, &n);
+        if (r == -EFBIG)
+                return -EMSGSIZE;
+        if (r < 0)
+                return r;
+        if (n > INT_MAX)
+                return -EMSGSIZE;
         tok = json_tokener_new();
         if (!tok)
                 return -ENOMEM;
         v = json_tokener_parse_ex(tok, buf, (int) n);
-        buf[n] = 0;
+        end = json_tokener_get_parse_end(tok);
         if (json_tokener_get_error(tok) != json_tokener_success || !json_object_is_type(v, json_type_object) ||
-            buf[json_tokener_get_parse_end(tok) + strspn(buf + json_tokener_get_parse_end(tok), " \t\r\n")] != 0) {
+            buf[end + strspn(buf + end, " \t\r\n")] != 0) {
                 json_tokener_free(tok);
-                json_wipe(v);
-                json_object_put(v);
+                json_put_erase(v);
                 return -EBADMSG;
         }
         json_tokener_free(tok);
@@ -144,17 +111,6 @@ static int fail(int error, HomeOperation op, const HomeStatus *st, const char *w
         return EXIT_FAILURE;
 }
 
-static const char *get_str(json_object *o, const char *key) {
-        json_object *f;
-        return json_object_object_get_ex(o, key, &f) && json_object_is_type(f, json_type_string)
-                ? json_object_get_string(f) : NULL;
-}
-
-static json_object *get_obj(json_object *o, const char *key) {
-        json_object *f;
-        return json_object_object_get_ex(o, key, &f) && json_object_is_type(f, json_type_object) ? f : NULL;
-}
-
 int main(int argc, char *argv[]) {
         _cleanup_(home_record_freep) HomeRecord *record = NULL, *old_record = NULL;
         _cleanup_(home_secret_freep) HomeSecret *secret = NULL, *old_secret = NULL;
@@ -177,21 +133,21 @@ int main(int argc, char *argv[]) {
         if (r < 0)
                 return fail(r, _HOME_OP_INVALID, NULL, "reading request");
 
-        hr.op = home_operation_from_string(get_str(req, "operation"));
-        rec = get_obj(req, "record");
+        hr.op = home_operation_from_string(json_get_string(req, "operation"));
+        rec = json_get_object(req, "record");
         if (hr.op < 0 || !rec) {
                 json_wipe(req);
                 return fail(-EINVAL, hr.op, NULL, hr.op < 0 ? "unknown or missing \"operation\"" : "missing \"record\"");
         }
 
-        sec = get_obj(req, "secret") ?: get_obj(rec, "secret");
+        sec = json_get_object(req, "secret") ?: json_get_object(rec, "secret");
         r = home_secret_load(sec, &secret);
         if (r >= 0)
-                r = home_secret_load(get_obj(req, "oldSecret"), &old_secret);
+                r = home_secret_load(json_get_object(req, "oldSecret"), &old_secret);
         if (r >= 0)
                 r = home_record_load(rec, NULL, &record);
-        if (r >= 0 && get_obj(req, "oldRecord"))
-                r = home_record_load(get_obj(req, "oldRecord"), NULL, &old_record);
+        if (r >= 0 && json_get_object(req, "oldRecord"))
+                r = home_record_load(json_get_object(req, "oldRecord"), NULL, &old_record);
         if (r >= 0 && json_object_object_get_ex(req, "size", &f)) {
                 if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
                         r = -EINVAL;
@@ -199,9 +155,9 @@ int main(int argc, char *argv[]) {
                         hr.size = json_object_get_uint64(f);
         }
         /* Secrets now live only in the wiped HomeSecret lists. */
-        json_wipe(get_obj(req, "secret"));
-        json_wipe(get_obj(req, "oldSecret"));
-        json_wipe(get_obj(rec, "secret"));
+        json_wipe(json_get_object(req, "secret"));
+        json_wipe(json_get_object(req, "oldSecret"));
+        json_wipe(json_get_object(rec, "secret"));
         if (r < 0)
                 return fail(r, hr.op, NULL, "invalid request");
 
