@@ -86,9 +86,36 @@ HomeOp *home_op_free(HomeOp *op) {
         return NULL;
 }
 
+/* Ends a held Acquire call with a final reply (state, or error) and
+ * forgets it. Does not touch the reference count. */
+static void hold_end(HomeHold *hold, const char *error) {
+        _cleanup_json_ json_object *p = json_object_new_object();
+        HomeHold **pp;
+
+        for (pp = &hold->home->holds; *pp && *pp != hold; pp = &(*pp)->next)
+                ;
+        if (*pp) {
+                *pp = hold->next;
+                hold->home->n_holds--;
+        }
+        varlink_call_set_cancel_callback(hold->call, NULL, NULL);
+        if (error)
+                (void) varlink_call_error(hold->call, error, NULL);
+        else {
+                if (p)
+                        json_object_object_add(p, "state",
+                                               json_object_new_string(home_state_to_string(hold->home->state)));
+                (void) varlink_call_reply(hold->call, p);
+        }
+        varlink_call_unref(hold->call);
+        free(hold);
+}
+
 Home *home_free(Home *h) {
         if (!h)
                 return NULL;
+        while (h->holds)
+                hold_end(h->holds, "io.hearth.Home.NoSuchHome");
         worker_free(h->worker);
         home_op_free(h->current);
         for (HomeOp *op = h->queue_head, *n; op; op = n) {
@@ -104,6 +131,49 @@ Home *home_free(Home *h) {
 
 static void home_dispatch(Home *h);
 
+/* The connection of a held Acquire went away: its reference goes, and
+ * with the last reference a home that Acquire activated is deactivated. */
+static void on_hold_cancel(VarlinkCall *call, void *userdata) {
+        HomeHold *hold = userdata;
+        Home *h = hold->home;
+        HomeOp *op;
+
+        hold_end(hold, NULL);   /* the reply goes nowhere; it only finishes the call */
+        if (h->refs > 0)
+                h->refs--;
+        if (h->refs > 0 || !h->acquire_activated)
+                return;
+        op = home_op_new(OP_DEACTIVATE, NULL);
+        if (!op)
+                return;         /* the home stays active; a later Deactivate ends it */
+        op->auto_release = true;
+        home_enqueue(h, op);
+}
+
+/* Acquire succeeded and was called with "more": tell the caller with a
+ * "continues" reply and keep the call (and its reference) until its
+ * connection closes. Takes the call's reference. */
+static void hold_start(Home *h, VarlinkCall *call, json_object *params) {
+        HomeHold *hold = calloc(1, sizeof *hold);
+
+        if (!hold || varlink_call_notify(call, params) < 0) {
+                /* Without a hold the reference cannot be tied to the
+                 * connection: end the call and drop the reference again. */
+                free(hold);
+                (void) varlink_call_error_errno(call, -ENOMEM);
+                varlink_call_unref(call);
+                if (h->refs > 0)
+                        h->refs--;
+                return;
+        }
+        hold->home = h;
+        hold->call = call;
+        hold->next = h->holds;
+        h->holds = hold;
+        h->n_holds++;
+        varlink_call_set_cancel_callback(call, on_hold_cancel, hold);
+}
+
 /* Ends the current operation: replies (params or error), runs done,
  * starts the next one. */
 static void op_finish(Home *h, int r, const char *error, json_object *params) {
@@ -114,6 +184,8 @@ static void op_finish(Home *h, int r, const char *error, json_object *params) {
         if (op->call) {
                 if (error)
                         (void) varlink_call_error(op->call, error, params);
+                else if (op->type == OP_ACQUIRE && varlink_call_wants_more(op->call))
+                        hold_start(h, TAKE_PTR(op->call), params);
                 else
                         (void) varlink_call_reply(op->call, params);
                 op->call = varlink_call_unref(op->call);
@@ -423,6 +495,9 @@ static void on_worker(Worker *w, int r, json_object *reply, void *userdata) {
                 if (ok) {
                         h->refs = 0;
                         h->acquire_activated = false;
+                        /* Held Acquire calls learn that the home went away. */
+                        while (h->holds)
+                                hold_end(h->holds, NULL);
                 }
                 __attribute__((fallthrough));
         default:
@@ -489,12 +564,16 @@ static void start_op(Home *h, HomeOp *op) {
                 break;
 
         case OP_RELEASE:
-                if (h->refs == 0)
+                /* References held by open Acquire calls go with their
+                 * connections, not by Release. */
+                if (h->refs <= h->n_holds)
                         return op_fail(h, -ESRCH, "HomeNotReferenced", "home of %s is not referenced", h->user_name);
                 if (--h->refs > 0 || !h->acquire_activated || !is_up(h))
                         return op_ok(h);
                 __attribute__((fallthrough));
         case OP_DEACTIVATE:
+                if (op->auto_release && (h->refs > 0 || !h->acquire_activated || !is_up(h)))
+                        return op_ok(h);
                 if (!is_up(h) && h->state != HOME_DIRTY)
                         return op_fail(h, -ENOEXEC, "HomeNotActive", "home of %s is not active", h->user_name);
                 h->op_state = HOME_DEACTIVATING;

@@ -82,6 +82,15 @@ typedef struct Manager Manager;
 typedef struct Home Home;
 typedef struct HomeOp HomeOp;
 typedef struct Worker Worker;
+typedef struct HomeHold HomeHold;
+
+/* An Acquire made with "more": its call stays open and holds one
+ * reference until the client's connection closes. */
+struct HomeHold {
+        HomeHold *next;
+        Home *home;
+        VarlinkCall *call;
+};
 
 /* Called when a queued operation finished (after the call, if any, got
  * its reply). r is 0 or the negative errno it failed with. */
@@ -96,6 +105,8 @@ struct HomeOp {
         json_object *record;        /* create/update/passwd: the record to go to */
         uint64_t size;              /* resize */
         bool force;                 /* deactivate */
+        bool auto_release;          /* deactivate: internal, after the last held Acquire went away;
+                                     * skipped if the home got referenced again meanwhile */
         home_op_done_t done;
         void *userdata;
 };
@@ -111,7 +122,9 @@ struct Home {
         json_object *status;        /* last status the worker reported */
         HomeOp *queue_head, *queue_tail, *current;
         Worker *worker;
-        unsigned refs;              /* Acquire minus Release */
+        unsigned refs;              /* Acquire minus Release, held calls included */
+        HomeHold *holds;            /* Acquire calls held open ("more") */
+        unsigned n_holds;
         bool acquire_activated;     /* the first Acquire activated it */
         bool unregistered;          /* removed from the registry, freed when idle */
 

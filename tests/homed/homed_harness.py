@@ -69,6 +69,33 @@ def varlink(sock, method, params=None, uid=None, more=False):
     return reply.get("error"), reply.get("parameters", {})
 
 
+class Held:
+    """A call made with "more" whose connection stays open until close():
+    an Acquire that holds its reference as long as the connection lives."""
+
+    def __init__(self, sock, method, params):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(sock)
+        self.s.sendall(json.dumps({"method": method, "parameters": params, "more": True}).encode() + b"\0")
+        self.buf = b""
+
+    def reply(self, timeout=30):
+        """The next reply as (error, parameters, continues); None when the
+        connection closed first."""
+        self.s.settimeout(timeout)
+        while b"\0" not in self.buf:
+            d = self.s.recv(65536)
+            if not d:
+                return None
+            self.buf += d
+        msg, self.buf = self.buf.split(b"\0", 1)
+        r = json.loads(msg)
+        return r.get("error"), r.get("parameters", {}), r.get("continues", False)
+
+    def close(self):
+        self.s.close()
+
+
 class Daemon:
     def __init__(self, builddir, tmp, homework=None, extra=()):
         self.b = builddir

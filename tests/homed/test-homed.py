@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from homed_harness import (Daemon, check, cleanup_mounts, is_mount, need_root, rmtree, skip, tmpdir,
+from homed_harness import (Daemon, Held, check, cleanup_mounts, is_mount, need_root, rmtree, skip, tmpdir,
                            varlink)
 
 B = os.path.abspath(sys.argv[1])
@@ -177,6 +177,52 @@ try:
     check(err is None and p["state"] == "inactive", "last release deactivates")
     err, p = d.call("Release", {"userName": "alice"})
     check(err == "io.hearth.Home.HomeNotReferenced", "release without reference refused")
+
+    # --- acquire held by the connection ("more")
+    def wait_state(user, want, timeout=10):
+        end = time.time() + timeout
+        while time.time() < end:
+            st = d.call("Inspect", {"userName": user})[1].get("state")
+            if st == want:
+                return True
+            time.sleep(0.02)
+        return False
+
+    a1 = Held(d.sock, "io.hearth.Home.Acquire", {"userName": "alice", "secret": {"password": ["alice pw"]}})
+    r1 = a1.reply()
+    check(r1 is not None and r1[0] is None and r1[1]["state"] == "active" and r1[2],
+          "held acquire activates and answers with continues")
+    a2 = Held(d.sock, "io.hearth.Home.Acquire", {"userName": "alice"})
+    r2 = a2.reply()
+    check(r2 is not None and r2[0] is None and r2[2], "second held acquire")
+    err, p = d.call("Release", {"userName": "alice"})
+    check(err == "io.hearth.Home.HomeNotReferenced", "Release does not take a reference held by a connection")
+    a1.close()
+    time.sleep(0.3)
+    check(d.call("Inspect", {"userName": "alice"})[1]["state"] == "active" and is_mount(home),
+          "closing one of two holding connections keeps the home active")
+    a2.close()
+    check(wait_state("alice", "inactive") and not is_mount(home),
+          "closing the last holding connection deactivates the home Acquire activated")
+
+    rc, out, e = d.ctl("activate", "alice", env={"PASSWORD": "alice pw"})
+    a3 = Held(d.sock, "io.hearth.Home.Acquire", {"userName": "alice"})
+    check(a3.reply()[1]["state"] == "active", "held acquire of a home activated before")
+    a3.close()
+    time.sleep(0.3)
+    check(d.call("Inspect", {"userName": "alice"})[1]["state"] == "active",
+          "a home Acquire did not activate stays active when the hold goes")
+    a4 = Held(d.sock, "io.hearth.Home.Acquire", {"userName": "alice"})
+    a4.reply()
+    err, p = d.call("Deactivate", {"userName": "alice"})
+    r4 = a4.reply()
+    check(err is None and r4 is not None and r4[0] is None and r4[1]["state"] == "inactive" and not r4[2],
+          "explicit deactivate ends a held acquire with a final reply")
+    a4.close()
+    a5 = Held(d.sock, "io.hearth.Home.Acquire", {"userName": "alice", "secret": {"password": ["wrong"]}})
+    r5 = a5.reply()
+    check(r5 is not None and r5[0] == "io.hearth.Home.BadPassword" and not r5[2], "held acquire with a bad password fails")
+    a5.close()
 
     # --- rate limit
     rc, out, e = d.ctl("create", "rl", "--rate-limit-burst=3", env={"NEWPASSWORD": "rl pw"})
