@@ -25,6 +25,7 @@ static const char * const op_names[_HOME_OP_MAX] = {
         [HOME_OP_INSPECT] = "inspect",
         [HOME_OP_REMOVE] = "remove",
         [HOME_OP_RESIZE] = "resize",
+        [HOME_OP_UPDATE] = "update",
 };
 
 const char *home_operation_to_string(HomeOperation op) {
@@ -384,6 +385,26 @@ static int run_resize(HomeContext *c, const HomeBackend *b, HomeSetup *s, const 
         return b->resize(c, s);
 }
 
+/* A changed record reaches an active home at once: ~/.identity gets the
+ * host copy, and the root its owner and accessMode. An inactive home
+ * gets it at its next activation. */
+static int run_update(HomeContext *c, HomeSetup *s, HomeStatus *st) {
+        const HomeRecord *h = c->record;
+        int r;
+
+        if (streq(st->state, "absent"))
+                return -ENOENT;
+        if (!streq(st->state, "active"))
+                return -ENOEXEC;
+        r = home_setup_set_root(s, c->home_directory);
+        if (r < 0)
+                return r;
+        r = home_identity_write(s->root_fd, h->json, h->uid, home_record_gid(h));
+        if (r < 0)
+                return r;
+        return fix_ownership(c, s);
+}
+
 static int run_remove(HomeContext *c, const HomeBackend *b, HomeSetup *s, HomeStatus *st) {
         int r;
 
@@ -452,6 +473,9 @@ int home_run(const HomeRequest *req, HomeStatus *status, json_object **ret_recor
                 break;
         case HOME_OP_RESIZE:
                 r = run_resize(&c, b, &s, req->secret, &st);
+                break;
+        case HOME_OP_UPDATE:
+                r = run_update(&c, &s, &st);
                 break;
         default:
                 r = -EINVAL;

@@ -30,6 +30,7 @@ typedef enum HomeOperation {
         HOME_OP_INSPECT,
         HOME_OP_REMOVE,
         HOME_OP_RESIZE,
+        HOME_OP_UPDATE,         /* active home: write the record into ~/.identity, owner and mode */
         _HOME_OP_MAX,
         _HOME_OP_INVALID = -EINVAL,
 } HomeOperation;

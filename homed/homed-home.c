@@ -634,7 +634,12 @@ static void start_op(Home *h, HomeOp *op) {
                 if (r < 0)
                         return op_fail(h, r, r == -ENOSPC ? "NoDiskSpace" : "SystemError",
                                        "storing record of %s: %s", h->user_name, strerror(-r));
-                return op_ok(h);
+                if (h->state != HOME_ACTIVE)
+                        return op_ok(h);        /* ~/.identity follows at the next activation */
+                /* An active home gets the record in ~/.identity (and owner
+                 * and accessMode) now, from the worker. */
+                r = run_worker(h, "update", NULL, NULL, NULL);
+                break;
         }
 
         case OP_PASSWD:

@@ -118,6 +118,21 @@ try:
     # --- update: good, downgrade, invalid
     rc, out, e = d.ctl("update", "alice", "--shell=/bin/sh")
     check(rc == 0 and json.load(open(record_file("alice")))["shell"] == "/bin/sh", "update changes the record")
+    ident = json.load(open(os.path.join(home, ".identity")))
+    check(ident["shell"] == "/bin/sh" and ident["lastChangeUSec"] == json.load(open(record_file("alice")))["lastChangeUSec"],
+          "update of an active home reaches ~/.identity at once")
+
+    def update_field(key, value):
+        rec = json.load(open(record_file("alice")))
+        rec.pop("signature")
+        rec["lastChangeUSec"] += 1
+        rec[key] = value
+        return d.call("Update", {"record": rec})[0]
+
+    err = update_field("accessMode", 0o750)
+    check(err is None and stat.S_IMODE(os.stat(home).st_mode) == 0o750, "update of an active home applies accessMode at once")
+    err = update_field("accessMode", 0o700)
+    check(err is None and stat.S_IMODE(os.stat(home).st_mode) == 0o700, "accessMode back to 0700")
     saved = open(record_file("alice")).read()
     old = json.loads(saved)
     old["lastChangeUSec"] = 5
