@@ -116,6 +116,9 @@ Home *home_free(Home *h) {
                 return NULL;
         while (h->holds)
                 hold_end(h->holds, "io.hearth.Home.NoSuchHome");
+        sd_event_source_disable_unref(h->delay_event);
+        free(h->delayed_error);
+        json_object_put(h->delayed_params);
         worker_free(h->worker);
         home_op_free(h->current);
         for (HomeOp *op = h->queue_head, *n; op; op = n) {
@@ -174,9 +177,47 @@ static void hold_start(Home *h, VarlinkCall *call, json_object *params) {
         varlink_call_set_cancel_callback(call, on_hold_cancel, hold);
 }
 
+static void op_finish_now(Home *h, int r, const char *error, json_object *params);
+
+static int on_delay_over(sd_event_source *source, uint64_t usec, void *userdata) {
+        Home *h = userdata;
+        _cleanup_free_ char *error = TAKE_PTR(h->delayed_error);
+        _cleanup_json_ json_object *params = TAKE_PTR(h->delayed_params);
+
+        h->delay_event = sd_event_source_disable_unref(h->delay_event);
+        op_finish_now(h, h->delayed_r, error, params);
+        return 0;
+}
+
+static bool is_bad_secret_error(const char *error) {
+        return streq_ptr(error, "io.hearth.Home.BadPassword") ||
+               streq_ptr(error, "io.hearth.Home.BadRecoveryKey") ||
+               streq_ptr(error, "io.hearth.Home.BadPasswordAndNoToken");
+}
+
 /* Ends the current operation: replies (params or error), runs done,
- * starts the next one. */
+ * starts the next one. A wrong secret is answered after the delay. */
 static void op_finish(Home *h, int r, const char *error, json_object *params) {
+        uint64_t delay = h->manager->bad_password_delay_usec;
+
+        if (is_bad_secret_error(error) && delay > 0 && !h->delay_event) {
+                h->worker = worker_free(h->worker);
+                h->delayed_error = strdup(error);
+                if (h->delayed_error &&
+                    sd_event_add_time_relative(h->manager->event, &h->delay_event, CLOCK_MONOTONIC, delay, 0,
+                                               on_delay_over, h) >= 0) {
+                        h->delayed_r = r;
+                        h->delayed_params = params ? json_object_get(params) : NULL;
+                        return;
+                }
+                /* Cannot wait: answer now rather than never. */
+                free(h->delayed_error);
+                h->delayed_error = NULL;
+        }
+        op_finish_now(h, r, error, params);
+}
+
+static void op_finish_now(Home *h, int r, const char *error, json_object *params) {
         HomeOp *op = TAKE_PTR(h->current);
 
         h->op_state = _HOME_STATE_INVALID;

@@ -31,9 +31,11 @@ static void help(void) {
                "     --userdb-dir=DIR       userdb socket directory ($HEARTH_USERDB_SOCKET_DIR, %s)\n"
                "     --socket=PATH          API socket ($HEARTH_HOMED_SOCKET, RUNTIME-DIR/io.hearth.Home)\n"
                "     --homework=PATH        Worker binary ($HEARTH_HOMEWORK, %s)\n"
-               "     --trusted-key-dir=DIR  Also trust *.public keys in DIR (repeatable)\n",
+               "     --trusted-key-dir=DIR  Also trust *.public keys in DIR (repeatable)\n"
+               "     --bad-password-delay=MSEC\n"
+               "                            Answer a wrong secret after this long (%llu)\n",
                HOMED_STATE_DIR_DEFAULT, HOMED_RUNTIME_DIR_DEFAULT, HOMED_HOME_ROOT_DEFAULT,
-               HOMED_USERDB_DIR_DEFAULT, HOMEWORK_PATH);
+               HOMED_USERDB_DIR_DEFAULT, HOMEWORK_PATH, HOMED_BAD_PASSWORD_DELAY_USEC_DEFAULT / 1000);
 }
 
 static int strv_push(char ***l, const char *s) {
@@ -48,7 +50,7 @@ static int strv_push(char ***l, const char *s) {
 }
 
 static int parse_argv(Manager *m, int argc, char *argv[]) {
-        enum { ARG_STATE = 0x100, ARG_RUNTIME, ARG_HOME_ROOT, ARG_USERDB, ARG_SOCKET, ARG_HOMEWORK, ARG_KEYDIR };
+        enum { ARG_STATE = 0x100, ARG_RUNTIME, ARG_HOME_ROOT, ARG_USERDB, ARG_SOCKET, ARG_HOMEWORK, ARG_KEYDIR, ARG_DELAY };
         static const struct option options[] = {
                 { "help",            no_argument,       NULL, 'h'           },
                 { "state-dir",       required_argument, NULL, ARG_STATE     },
@@ -58,6 +60,7 @@ static int parse_argv(Manager *m, int argc, char *argv[]) {
                 { "socket",          required_argument, NULL, ARG_SOCKET    },
                 { "homework",        required_argument, NULL, ARG_HOMEWORK  },
                 { "trusted-key-dir", required_argument, NULL, ARG_KEYDIR    },
+                { "bad-password-delay", required_argument, NULL, ARG_DELAY  },
                 {}
         };
         const char *state = NULL, *runtime = NULL, *root = NULL, *userdb = NULL, *sock = NULL, *hw = NULL;
@@ -74,6 +77,18 @@ static int parse_argv(Manager *m, int argc, char *argv[]) {
                 case ARG_USERDB: userdb = optarg; break;
                 case ARG_SOCKET: sock = optarg; break;
                 case ARG_HOMEWORK: hw = optarg; break;
+                case ARG_DELAY: {
+                        char *end;
+                        unsigned long long ms;
+                        errno = 0;
+                        ms = strtoull(optarg, &end, 10);
+                        if (errno != 0 || end == optarg || *end || optarg[0] == '-' || ms > 600000) {
+                                fprintf(stderr, "hearth-homed: --bad-password-delay=%s: not a number of milliseconds up to 600000\n", optarg);
+                                return -EINVAL;
+                        }
+                        m->bad_password_delay_usec = ms * 1000;
+                        break;
+                }
                 case ARG_KEYDIR:
                         if (strv_push(&m->key_dirs, optarg) < 0)
                                 return -ENOMEM;

@@ -18,6 +18,7 @@ int manager_new(Manager **ret) {
         Manager *m = calloc(1, sizeof(*m));
         if (!m)
                 return -ENOMEM;
+        m->bad_password_delay_usec = HOMED_BAD_PASSWORD_DELAY_USEC_DEFAULT;
         m->load_options = (RecordLoadOptions) {
                 .policy = {
                         .require = RECORD_REGULAR,

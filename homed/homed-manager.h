@@ -33,6 +33,10 @@
 #define HOMED_SYSTEMD_KEY_DIR "/var/lib/systemd/home"
 
 /* Default authentication rate limit when the record sets none. */
+/* A wrong secret is answered only after this long, and the home takes
+ * no other operation meanwhile, so guessing over the socket (also over
+ * many connections) gets at most one try per delay and home. */
+#define HOMED_BAD_PASSWORD_DELAY_USEC_DEFAULT (3ULL * 1000000ULL)
 #define HOMED_RATELIMIT_BURST_DEFAULT 30U
 #define HOMED_RATELIMIT_INTERVAL_USEC_DEFAULT (60ULL * 1000000ULL)
 
@@ -127,6 +131,11 @@ struct Home {
         unsigned n_holds;
         bool acquire_activated;     /* the first Acquire activated it */
         bool unregistered;          /* removed from the registry, freed when idle */
+        /* A BadPassword answer waiting out the delay (the op stays current). */
+        sd_event_source *delay_event;
+        int delayed_r;
+        char *delayed_error;
+        json_object *delayed_params;
 
         uint64_t good_auth, bad_auth, last_good_usec, last_bad_usec;
         uint64_t ratelimit_begin_usec, ratelimit_count;
@@ -152,6 +161,7 @@ struct Manager {
         char hostname[256];
         char machine_id[33];
         RecordLoadOptions load_options;
+        uint64_t bad_password_delay_usec;
 };
 
 /* homed-manager.c */

@@ -108,7 +108,11 @@ class Daemon:
             os.makedirs(d, exist_ok=True)
         self.sock = os.path.join(self.run, "io.hearth.Home")
         self.homework = homework or os.path.join(builddir, "homed", "hearth-homework")
+        # The bad-password delay (3 s by default) would make every test of
+        # a wrong secret slow; tests that check it pass their own value.
         self.extra = list(extra)
+        if not any(a.startswith("--bad-password-delay=") for a in self.extra):
+            self.extra.append("--bad-password-delay=0")
         self.proc = None
         self.logs = []
 

@@ -239,6 +239,33 @@ try:
     check(r5 is not None and r5[0] == "io.hearth.Home.BadPassword" and not r5[2], "held acquire with a bad password fails")
     a5.close()
 
+    # --- a wrong secret is answered after the delay, one at a time per home
+    d.stop()
+    d.extra = [a for a in d.extra if not a.startswith("--bad-password-delay=")] + ["--bad-password-delay=400"]
+    d.start()
+    t0 = time.monotonic()
+    err, p = d.call("Authenticate", {"userName": "alice", "secret": {"password": ["nope"]}})
+    dt = time.monotonic() - t0
+    check(err == "io.hearth.Home.BadPassword" and dt >= 0.4, f"bad password answered after the delay ({dt:.2f} s)")
+    t0 = time.monotonic()
+    err, p = d.call("Authenticate", {"userName": "alice", "secret": {"password": ["alice pw"]}})
+    dt = time.monotonic() - t0
+    check(err is None and dt < 0.4, f"good password answered at once ({dt:.2f} s)")
+    errs = []
+    ts = [threading.Thread(target=lambda: errs.append(
+        d.call("Authenticate", {"userName": "alice", "secret": {"password": ["nope"]}})[0])) for _ in range(2)]
+    t0 = time.monotonic()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    dt = time.monotonic() - t0
+    check(errs == ["io.hearth.Home.BadPassword"] * 2 and dt >= 0.8,
+          f"parallel wrong guesses on one home wait one after the other ({dt:.2f} s)")
+    d.stop()
+    d.extra = [a for a in d.extra if not a.startswith("--bad-password-delay=")] + ["--bad-password-delay=0"]
+    d.start()
+
     # --- rate limit
     rc, out, e = d.ctl("create", "rl", "--rate-limit-burst=3", env={"NEWPASSWORD": "rl pw"})
     check(rc == 0, "create rl with a burst of 3")
