@@ -98,8 +98,9 @@ static int help(int argc, char *argv[]) {
                "     --private-key=PATH  record sign: Ed25519 private key (PEM)\n"
                "     --public-key=PATH   record verify: trusted Ed25519 public key (PEM), repeatable\n"
                "     --method=yescrypt|sha512|preferred\n"
-               "                         record hash-password: hash method\n"
-               "\nSee hearthctl(1) for details.\n");
+               "                         record hash-password: hash method\n");
+        home_options_help();
+        printf("\nSee hearthctl(1) for details.\n");
         return EXIT_OK;
 }
 

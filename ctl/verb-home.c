@@ -67,6 +67,36 @@ static int parse_u64(const char *s, uint64_t *ret) {
         return 0;
 }
 
+void home_options_help(void) {
+        printf("\nHome options (create, update, activate, ...):\n"
+               "     --socket=PATH       hearth-homed's socket ($HEARTH_HOMED_SOCKET)\n"
+               "     --no-ask-password   Never ask for a password; use $PASSWORD/$NEWPASSWORD only\n"
+               "  -P --password         create/update: set a password (asked, or $NEWPASSWORD)\n"
+               "     --identity=PATH     create/update: start from this JSON record (\"-\" for stdin)\n"
+               "     --storage=directory|fscrypt|luks\n"
+               "                         create: storage of the new home (default directory)\n"
+               "     --image-path=PATH   create: where the storage goes\n"
+               "  -d --home-dir=PATH     Where the home is mounted\n"
+               "  -c --real-name=NAME    Real name\n"
+               "  -G --member-of=GROUP,...\n"
+               "                         Supplementary groups (repeatable)\n"
+               "     --shell=PATH        Login shell\n"
+               "  -u --uid=UID           create: uid (default: a free one from 60001..60513)\n"
+               "     --skel=DIR          create: skeleton directory (default /etc/skel)\n"
+               "     --disk-size=BYTES   Size of the home (luks)\n"
+               "     --rate-limit-burst=N, --rate-limit-interval=USEC\n"
+               "                         Authentication attempts allowed per interval\n"
+               "     --luks-pbkdf-type=argon2id|argon2i|pbkdf2, --luks-pbkdf-hash-algorithm=NAME,\n"
+               "     --luks-pbkdf-time-cost=USEC, --luks-pbkdf-memory-cost=BYTES,\n"
+               "     --luks-pbkdf-parallel-threads=N, --luks-pbkdf-force-iterations=N\n"
+               "                         KDF of key slots (fscrypt, luks)\n"
+               "     --fs-type=TYPE, --luks-cipher=NAME, --luks-cipher-mode=MODE,\n"
+               "     --luks-volume-key-size=BYTES, --luks-sector-size=BYTES,\n"
+               "     --luks-extra-mount-options=OPTS, --luks-discard=BOOL\n"
+               "                         LUKS image settings (create)\n"
+               "     --force             deactivate: detach even if busy\n");
+}
+
 int home_parse_option(int c, const char *v) {
         static bool registered;
         uint64_t *target = NULL;

@@ -80,5 +80,8 @@ enum {
  * -EXIT_USAGE on a bad value, 0 otherwise. */
 int home_parse_option(int c, const char *optarg_value);
 
+/* Prints the options above for hearthctl --help (their one description). */
+void home_options_help(void);
+
 extern const Verb home_verbs[];
 int verb_home(int argc, char *argv[]);

@@ -115,6 +115,11 @@ try:
     err, p = d.call("Inspect", {"userName": "alice"}, uid=60001)
     check(err is None and "privileged" in p["record"], "the user sees their privileged data")
 
+    rc, out, e = d.ctl("--help")
+    check(rc == 0 and all(o in out for o in ("--storage=", "--identity=", "--rate-limit-burst=", "--luks-pbkdf-type=",
+                                             "--no-ask-password", "activate USER")),
+          "hearthctl --help lists the home verbs and their options")
+
     # --- update: good, downgrade, invalid
     rc, out, e = d.ctl("update", "alice", "--shell=/bin/sh")
     check(rc == 0 and json.load(open(record_file("alice")))["shell"] == "/bin/sh", "update changes the record")
