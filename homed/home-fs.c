@@ -4,6 +4,7 @@
 #include <ftw.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "home-fs.h"
 #include "macro.h"
 
@@ -47,13 +48,11 @@ static int copy_file(int sfd, int dfd, const char *name, const struct stat *st, 
         out = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, st->st_mode & 07777);
         if (out < 0)
                 return errno == EEXIST ? 0 : -errno;
-        while ((n = read(in, buf, sizeof buf)) > 0)
-                for (ssize_t off = 0; off < n;) {
-                        ssize_t w = write(out, buf + off, (size_t) (n - off));
-                        if (w < 0)
-                                return -errno;
-                        off += w;
-                }
+        while ((n = read(in, buf, sizeof buf)) > 0) {
+                int r = write_all(out, buf, (size_t) n);
+                if (r < 0)
+                        return r;
+        }
         if (n < 0)
                 return -errno;
         if (fchown(out, uid, gid) < 0 || fchmod(out, st->st_mode & 07777) < 0)

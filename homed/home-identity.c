@@ -1,20 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "home-identity.h"
+#include "json-util.h"
 #include "json-canonical.h"
 #include "macro.h"
 #include "record-section.h"
 
 #define IDENTITY_MAX (4U * 1024 * 1024)
-
-static void json_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-}
 
 int home_identity_write(int home_fd, json_object *record, uid_t uid, gid_t gid) {
         _cleanup_(json_putp) json_object *embedded = NULL;
@@ -38,14 +36,9 @@ int home_identity_write(int home_fd, json_object *record, uid_t uid, gid_t gid) 
         fd = openat(home_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
-        for (size_t off = 0; off < size;) {
-                ssize_t n = write(fd, text + off, size - off);
-                if (n < 0) {
-                        r = -errno;
-                        goto fail;
-                }
-                off += (size_t) n;
-        }
+        r = write_all(fd, text, size);
+        if (r < 0)
+                goto fail;
         if (fchown(fd, uid, gid) < 0 || fchmod(fd, 0600) < 0 || fsync(fd) < 0 ||
             renameat(home_fd, tmp, home_fd, ".identity") < 0) {
                 r = -errno;
@@ -59,28 +52,19 @@ fail:
 }
 
 int home_identity_read(int home_fd, json_object **ret) {
-        _cleanup_close_ int fd = openat(home_fd, ".identity", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         _cleanup_free_ char *buf = NULL;
         json_tokener *tok;
         json_object *v;
-        struct stat st;
-        ssize_t n;
+        size_t n;
+        int r;
 
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADMSG;
-        if (st.st_size > IDENTITY_MAX)
+        r = read_full_file_at(home_fd, ".identity", O_NOFOLLOW, IDENTITY_MAX, READ_FULL_REGULAR, &buf, &n);
+        if (r == -EBADFD)
+                return -EBADMSG;        /* not a regular file: repaired like a damaged one */
+        if (r < 0)
+                return r;
+        if (n > INT_MAX)
                 return -EFBIG;
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        n = read(fd, buf, (size_t) st.st_size);
-        if (n < 0)
-                return -errno;
-        buf[n] = 0;
         tok = json_tokener_new();
         if (!tok)
                 return -ENOMEM;

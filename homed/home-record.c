@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "home-record.h"
+#include "json-util.h"
 #include "macro.h"
 
 static const char * const storage_names[_HOME_STORAGE_MAX] = {
@@ -30,12 +31,6 @@ HomeStorage home_storage_from_string(const char *s) {
                         return (HomeStorage) i;
         return _HOME_STORAGE_INVALID;
 }
-
-static void json_putp(json_object **p) {
-        if (*p)
-                json_object_put(*p);
-}
-#define _cleanup_json_ _cleanup_(json_putp)
 
 static int read_machine_id(char buf[static 33]) {
         _cleanup_fclose_ FILE *f = fopen("/etc/machine-id", "re");

@@ -42,34 +42,13 @@ int store_remove(const char *dir, const char *user_name) {
 
 int store_read(const char *dir, const char *file_name, json_object **ret) {
         _cleanup_free_ char *path = NULL, *buf = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
         size_t n = 0;
+        int r;
 
         if (asprintf(&path, "%s/%s", dir, file_name) < 0)
                 return -ENOMEM;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, &st) < 0)
-                return -errno;
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t) st.st_size > RECORD_JSON_SIZE_MAX_DEFAULT)
-                return -EFBIG;
-        buf = malloc((size_t) st.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        while (n < (size_t) st.st_size) {
-                ssize_t k = read(fd, buf + n, (size_t) st.st_size - n);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        break;
-                n += (size_t) k;
-        }
+        r = read_full_file_at(AT_FDCWD, path, O_NOFOLLOW, RECORD_JSON_SIZE_MAX_DEFAULT, READ_FULL_REGULAR, &buf, &n);
+        if (r < 0)
+                return r;
         return record_json_parse(buf, n, 0, ret, NULL);
 }

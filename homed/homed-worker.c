@@ -147,17 +147,7 @@ int worker_start(Manager *m, json_object *request, worker_done_t cb, void *userd
          * all of stdin before doing anything else. */
         size_t len;
         const char *text = json_object_to_json_string_length(request, JSON_C_TO_STRING_PLAIN, &len);
-        r = 0;
-        for (size_t off = 0; text && off < len;) {
-                ssize_t k = write(in_w, text + off, len - off);
-                if (k < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = -errno;
-                        break;
-                }
-                off += (size_t) k;
-        }
+        r = text ? write_all(in_w, text, len) : -ENOMEM;
         if (text)
                 explicit_bzero((char *) text, len);
         closep(&in_w);
