@@ -228,9 +228,10 @@ static int run_create(HomeContext *c, const HomeBackend *b, HomeSetup *s, const 
                 return r;
         /* A block device exists before its home does: the backend takes
          * it over (LUKS) or refuses it. */
-        if (lstat(c->image_path, &st) >= 0 && !(S_ISBLK(st.st_mode) && b->storage == HOME_STORAGE_LUKS))
-                return -EEXIST;
-        if (errno != ENOENT)
+        if (lstat(c->image_path, &st) >= 0) {
+                if (!(S_ISBLK(st.st_mode) && b->storage == HOME_STORAGE_LUKS))
+                        return -EEXIST;
+        } else if (errno != ENOENT)
                 return -errno;
         r = b->create(c, s);
         if (r < 0)
