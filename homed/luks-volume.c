@@ -46,8 +46,10 @@ int luks_volume_set_pbkdf(struct crypt_device *cd, const HomeRecord *h, bool min
         uint64_t forced = home_record_pbkdf_force_iterations(h);
 
         if (minimal) {
+                /* As cheap as libcryptsetup allows: the secret itself
+                 * carries the entropy. */
                 p.type = CRYPT_KDF_PBKDF2;
-                p.iterations = 1;
+                p.iterations = LUKS_PBKDF2_MIN_ITERATIONS;
                 p.time_ms = 1;
                 p.flags = CRYPT_PBKDF_NO_BENCHMARK;
                 return crypt_set_pbkdf_type(cd, &p);
@@ -74,7 +76,7 @@ int luks_volume_set_pbkdf(struct crypt_device *cd, const HomeRecord *h, bool min
                 /* libcryptsetup refuses costs below its floor (argon2: 4
                  * passes, PBKDF2: 1000 iterations); a forced value below
                  * it gets the floor. */
-                forced = MAX(forced, streq(type, "pbkdf2") ? UINT64_C(1000) : UINT64_C(4));
+                forced = MAX(forced, streq(type, "pbkdf2") ? (uint64_t) LUKS_PBKDF2_MIN_ITERATIONS : UINT64_C(4));
                 p.iterations = (uint32_t) forced;
                 p.flags = CRYPT_PBKDF_NO_BENCHMARK;
         } else

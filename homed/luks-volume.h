@@ -28,8 +28,12 @@ int luks_volume_init(const char *device, struct crypt_device **ret);
 /* Same for an active mapping by name: -ENODEV if there is none. */
 int luks_volume_init_by_name(const char *name, struct crypt_device **ret);
 
+/* libcryptsetup's floor for PBKDF2 keyslots. */
+#define LUKS_PBKDF2_MIN_ITERATIONS 1000
+
 /* PBKDF for new keyslots from the record (luksPbkdf*). minimal: a
- * high-entropy secret, PBKDF2 with one iteration and the record's hash.
+ * high-entropy secret, PBKDF2 with LUKS_PBKDF2_MIN_ITERATIONS and the
+ * record's hash.
  * Returns 0, -EINVAL (unsupported type), -errno. */
 int luks_volume_set_pbkdf(struct crypt_device *cd, const HomeRecord *h, bool minimal);
 
