@@ -280,8 +280,12 @@ static bool wants_secret(const char *error) {
 /* Calls method; when the daemon wants a (better) secret, gets one from
  * $PASSWORD (first) or the ask-password subsystem and retries. params
  * may get a "secret" member. Returns 0 or an exit code. */
-static int call_with_secret(VarlinkClient *c, const char *method, json_object *params, const char *user,
-                            const char *what, json_object **ret_reply) {
+/* Calls method, asking for a password and retrying while the daemon says
+ * one is missing or wrong. With `hold`, the call is made with "more" and
+ * returns after the first reply, leaving the call open on c: the daemon
+ * keeps what the call took (an Acquire reference) until c is closed. */
+static int call_with_secret_full(VarlinkClient *c, const char *method, json_object *params, const char *user,
+                                 const char *what, bool hold, json_object **ret_reply) {
         const char *env = getenv("PASSWORD");
         int r;
 
@@ -293,7 +297,21 @@ static int call_with_secret(VarlinkClient *c, const char *method, json_object *p
                 _cleanup_json_ json_object *reply = NULL;
                 const char *error = NULL;
 
-                r = varlink_call_sync(c, method, params, &reply, &error);
+                if (hold) {
+                        bool continues = false;
+
+                        r = varlink_call_more_begin(c, method, params);
+                        if (r >= 0)
+                                r = varlink_call_more_next(c, &reply, &error, &continues);
+                        if (r == 0)
+                                r = -EPROTO;
+                        if (r > 0 && !error && !continues) {
+                                /* The daemon ended the call at once: nothing is held. */
+                                log_error("%s: the daemon did not keep the reference", what);
+                                return EXIT_FAIL;
+                        }
+                } else
+                        r = varlink_call_sync(c, method, params, &reply, &error);
                 json_object *old;
                 if (json_object_object_get_ex(params, "secret", &old))
                         json_wipe(old);
@@ -324,6 +342,11 @@ static int call_with_secret(VarlinkClient *c, const char *method, json_object *p
                         return log_error_errno(-ENOMEM, "%s", what);
                 json_object_object_add(params, "secret", s);
         }
+}
+
+static int call_with_secret(VarlinkClient *c, const char *method, json_object *params, const char *user,
+                            const char *what, json_object **ret_reply) {
+        return call_with_secret_full(c, method, params, user, what, false, ret_reply);
 }
 
 static json_object *params_user(const char *user) {
@@ -720,59 +743,52 @@ static int verb_resize(int argc, char *argv[]) {
 }
 
 /* with USER [--] [CMD...]: takes a reference (activating the home if
- * needed), runs CMD (default: $SHELL) inside the home, releases it. */
+ * needed), runs CMD (default: $SHELL) inside the home, and drops the
+ * reference by closing the connection that holds it, so the reference
+ * goes away even if hearthctl is killed. */
 static int verb_with(int argc, char *argv[]) {
-        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
-        _cleanup_json_ json_object *p = params_user(argv[1]), *rec = NULL, *rp = NULL, *reply = NULL;
+        _cleanup_(varlink_client_freep) VarlinkClient *holder = NULL, *c = NULL;
+        _cleanup_json_ json_object *p = params_user(argv[1]), *rec = NULL;
         _cleanup_free_ char *what = NULL;
-        const char *user = argv[1], *home, *error = NULL;
+        const char *user = argv[1], *home;
+        char **cmd = argv + 2;
         int r, status;
         pid_t pid;
 
-        if (connect_homed(&c) < 0)
-                return EXIT_FAIL;
         if (!p || asprintf(&what, "with %s", user) < 0)
                 return log_error_errno(-ENOMEM, "with");
-        r = call_with_secret(c, "io.hearth.Home.Acquire", p, user, what, NULL);
+        /* Calls on one connection are answered in order and the held
+         * Acquire never finishes: everything else goes over a second one. */
+        if (connect_homed(&holder) < 0 || connect_homed(&c) < 0)
+                return EXIT_FAIL;
+        r = call_with_secret_full(holder, "io.hearth.Home.Acquire", p, user, what, true, NULL);
         if (r != 0)
                 return r;
         if (inspect_one(c, user, &rec) != 0)
-                r = EXIT_FAIL;
-        home = rec ? str_or(rec, "homeDirectory", NULL) : NULL;
+                return EXIT_FAIL;
+        home = str_or(rec, "homeDirectory", NULL);
 
-        if (r == 0) {
-                char **cmd = argv + 2;
-                if (cmd[0] && streq(cmd[0], "--"))
-                        cmd++;
-                pid = fork();
-                if (pid < 0)
-                        r = log_error_errno(-errno, "with %s: fork", user);
-                else if (pid == 0) {
-                        const char *sh = getenv("SHELL") ?: "/bin/sh";
-                        if (home && chdir(home) < 0)
-                                _exit(EXIT_FAIL);
-                        if (home)
-                                setenv("HOME", home, 1);
-                        if (!cmd[0])
-                                execl(sh, sh, (char *) NULL);
-                        else
-                                execvp(cmd[0], cmd);
-                        fprintf(stderr, "hearthctl: with %s: cannot execute %s: %m\n", user, cmd[0] ?: sh);
-                        _exit(127);
-                } else {
-                        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                                ;
-                        r = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-                }
+        if (cmd[0] && streq(cmd[0], "--"))
+                cmd++;
+        pid = fork();
+        if (pid < 0)
+                return log_error_errno(-errno, "with %s: fork", user);
+        if (pid == 0) {
+                const char *sh = getenv("SHELL") ?: "/bin/sh";
+                if (home && chdir(home) < 0)
+                        _exit(EXIT_FAIL);
+                if (home)
+                        setenv("HOME", home, 1);
+                if (!cmd[0])
+                        execl(sh, sh, (char *) NULL);
+                else
+                        execvp(cmd[0], cmd);
+                fprintf(stderr, "hearthctl: with %s: cannot execute %s: %m\n", user, cmd[0] ?: sh);
+                _exit(127);
         }
-
-        rp = params_user(user);
-        int k = rp ? varlink_call_sync(c, "io.hearth.Home.Release", rp, &reply, &error) : -ENOMEM;
-        if (k < 0)
-                log_error_errno(k, "with %s: release", user);
-        else if (error)
-                report(what, error, reply);
-        return r;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 const Verb home_verbs[] = {

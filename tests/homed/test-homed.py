@@ -177,6 +177,29 @@ try:
     check(rc == 0 and out.strip() == home, "with runs the command in the home")
     check(d.call("Inspect", {"userName": "alice"})[1]["state"] == "active", "with leaves a home it did not activate")
 
+    # --- with on an inactive home: activated for the command, deactivated after
+    rc, out, e = d.ctl("deactivate", "alice")
+    rc, out, e = d.ctl("with", "alice", "--", "cat", ".identity", env={"PASSWORD": "alice pw"})
+    check(rc == 0 and '"alice"' in out, f"with activates an inactive home for the command: {rc} {e}")
+    check(d.wait_idle("alice") == "inactive", "with deactivates the home it activated once the command ends")
+
+    # --- a killed `with` drops its reference with its connection
+    env = dict(os.environ, HEARTH_HOMED_SOCKET=d.sock, PASSWORD="alice pw")
+    w = subprocess.Popen([os.path.join(d.b, "ctl", "hearthctl"), "--no-ask-password", "with", "alice", "--",
+                          "sleep", "60"], env=env, stdin=subprocess.DEVNULL, start_new_session=True)
+    end = time.time() + 30
+    while time.time() < end and d.call("Inspect", {"userName": "alice"})[1].get("state") != "active":
+        time.sleep(0.05)
+    check(d.call("Inspect", {"userName": "alice"})[1].get("state") == "active", "with holds the home active")
+    os.killpg(w.pid, signal.SIGKILL)
+    w.wait()
+    end = time.time() + 30
+    while time.time() < end and d.call("Inspect", {"userName": "alice"})[1].get("state") != "inactive":
+        time.sleep(0.05)
+    check(d.call("Inspect", {"userName": "alice"})[1].get("state") == "inactive",
+          "a killed with releases its reference and the home is deactivated")
+    rc, out, e = d.ctl("activate", "alice", env={"PASSWORD": "alice pw"})
+
     # --- ~/.identity regenerated when missing
     rc, out, e = d.ctl("deactivate", "alice")
     check(rc == 0 and not is_mount(home), "deactivate")
