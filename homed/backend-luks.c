@@ -136,8 +136,14 @@ static int ensure_run_dir(void) {
         return 0;
 }
 
+static bool on_block_device(const HomeContext *c) {
+        return strncmp(c->image_path, "/dev/", 5) == 0;
+}
+
 static int dm_up(LuksData *d, HomeSetup *s) {
-        uint32_t flags = d->settings.discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
+        /* Offline discard (FITRIM on deactivation) needs dm-crypt to pass
+         * discards as much as online discard does. */
+        uint32_t flags = d->settings.discard || d->settings.offline_discard ? CRYPT_ACTIVATE_ALLOW_DISCARDS : 0;
         int r;
 
         r = crypt_activate_by_volume_key(d->cd, d->dm_name, (const char *) d->vk, d->vk_size, flags);
@@ -152,16 +158,23 @@ static int dm_up(LuksData *d, HomeSetup *s) {
  * what is in the image counts) and sets the root. */
 static int mount_up(HomeContext *c, HomeSetup *s, LuksData *d, const char *fstype, bool made) {
         const char *types[] = { fstype, "ext4", "btrfs", "xfs" };
-        _cleanup_free_ char *root = NULL;
+        _cleanup_free_ char *root = NULL, *options = NULL;
+        const char *extra = d->settings.extra_mount_options;
         int r = -ENOMEDIUM;
 
+        /* Online discard: the file system discards freed blocks itself. */
+        if (d->settings.discard) {
+                if (asprintf(&options, "%s%sdiscard", extra ?: "", isempty(extra) ? "" : ",") < 0)
+                        return -ENOMEM;
+                extra = options;
+        }
         r = ensure_run_dir();
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(types); i++) {
                 if (!types[i] || (i > 0 && (made || streq_ptr(types[i], fstype))))
                         continue;
-                r = luks_fs_mount(d->dm_path, d->mount_path, types[i], c->record, d->settings.extra_mount_options);
+                r = luks_fs_mount(d->dm_path, d->mount_path, types[i], c->record, extra);
                 if (r != -EINVAL && r != -ENODEV)
                         break;
         }
@@ -192,31 +205,44 @@ static int luks_create(HomeContext *c, HomeSetup *s) {
         r = get_data(c, s, &d);
         if (r < 0)
                 return r;
-        if (strncmp(c->image_path, "/dev/", 5) == 0)
-                return -ENOTTY;         /* block devices are prepared by the administrator */
         r = luks_file_system_type(&d->settings, &fstype);
         if (r < 0)
                 return r;
         if (!(dir = strdup(c->image_path)) || !(label = label_of(c->record)))
                 return -ENOMEM;
         *(strrchr(dir, '/') ?: dir) = 0;
-        r = luks_default_disk_size(&d->settings, isempty(dir) ? "/" : dir, &size);
-        if (r < 0)
-                return r;
-        if (size < luks_min_disk_size(fstype))
-                return -ERANGE;
-        if (size > LUKS_MAX_DISK_SIZE)
-                return -EMSGSIZE;
-
-        r = luks_image_create(c->image_path, size, &d->image_fd);
-        if (r < 0)
-                return r;
-        r = push_copy(s, "remove image", undo_unlink, c->image_path);
-        if (r < 0)
-                return r;
+        if (on_block_device(c)) {
+                /* The whole device is the home; diskSize does not apply. */
+                r = luks_block_device_take(c->image_path, &d->image_fd);
+                if (r < 0)
+                        return r;
+                r = luks_image_size(d->image_fd, &size);
+                if (r < 0)
+                        return r;
+                if (size < luks_min_disk_size(fstype))
+                        return -ERANGE;
+        } else {
+                r = luks_default_disk_size(&d->settings, isempty(dir) ? "/" : dir, &size);
+                if (r < 0)
+                        return r;
+                if (size < luks_min_disk_size(fstype))
+                        return -ERANGE;
+                if (size > LUKS_MAX_DISK_SIZE)
+                        return -EMSGSIZE;
+                /* Without offline discard the space is taken up front, so
+                 * the home cannot run out of it while in use. */
+                r = luks_image_create(c->image_path, size, !d->settings.offline_discard, &d->image_fd);
+                if (r < 0)
+                        return r;
+                r = push_copy(s, "remove image", undo_unlink, c->image_path);
+                if (r < 0)
+                        return r;
+        }
         r = luks_gpt_write(d->image_fd, c->image_path, d->settings.partition_uuid, label, &offset, &part_size);
         if (r < 0)
                 return r;
+        if (on_block_device(c))
+                luks_block_device_reread(d->image_fd);
         r = luks_loop_attach(d->image_fd, offset, part_size, &d->loop_fd, &d->loop_path);
         if (r < 0)
                 return r;
@@ -321,6 +347,16 @@ static int luks_activate(HomeContext *c, HomeSetup *s) {
         r = luks_volume_get_key(d->cd, c->passphrases, d->vk, &d->vk_size);
         if (r < 0)
                 return r;
+        if (!on_block_device(c) && !d->settings.offline_discard) {
+                /* Holes punched while offline discard was on are filled:
+                 * the home's space is reserved while it is in use. */
+                uint64_t size;
+                r = luks_image_size(d->image_fd, &size);
+                if (r >= 0 && fallocate(d->image_fd, FALLOC_FL_KEEP_SIZE, 0, (off_t) size) < 0 && errno != EOPNOTSUPP)
+                        r = -errno;
+                if (r < 0)
+                        return r;
+        }
         r = sync_header_record(c, d, &newer);
         if (r < 0)
                 return r;
@@ -402,6 +438,10 @@ static int luks_deactivate(HomeContext *c, HomeSetup *s) {
                         (void) syncfs(fd);
                         close(fd);
                 }
+                /* Offline discard: what the user freed goes back to the
+                 * file system holding the image. Failure only costs space. */
+                if (d->settings.offline_discard)
+                        (void) luks_fs_trim(d->mount_path);
                 if (umount2(d->mount_path, UMOUNT_NOFOLLOW) < 0) {
                         if (errno != EBUSY || !c->force)
                                 return -errno;
@@ -528,67 +568,171 @@ static int luks_exposed(HomeContext *c) {
 
 static int luks_remove(HomeContext *c, HomeSetup *s) {
         _cleanup_close_ int fd = -EBADF;
+        uint64_t head = 32 * (UINT64_C(1) << 20);
+        LuksData *d;
         int r;
 
-        if (strncmp(c->image_path, "/dev/", 5) == 0)
-                return -ENOTTY;
-        r = luks_image_open(c->image_path, true, &fd, NULL);
+        if (!on_block_device(c)) {
+                r = luks_image_open(c->image_path, true, &fd, NULL);
+                if (r < 0)
+                        return r;
+                return RET_NERRNO(unlink(c->image_path));
+        }
+        /* A device stays: its GPT and LUKS header are wiped so that the
+         * volume key can never be recovered from it. */
+        r = get_data(c, s, &d);
         if (r < 0)
                 return r;
-        return RET_NERRNO(unlink(c->image_path));
+        if (open_volume(c, d, true) >= 0)
+                head = LUKS_PARTITION_START + crypt_get_data_offset(d->cd) * 512;
+        else if (d->image_fd < 0) {
+                r = luks_image_open(c->image_path, true, &d->image_fd, NULL);
+                if (r < 0)
+                        return r;
+        }
+        if (d->cd) {
+                crypt_free(d->cd);
+                d->cd = NULL;
+        }
+        closep(&d->loop_fd);
+        r = luks_image_wipe_header(d->image_fd, head);
+        if (r < 0)
+                return r;
+        luks_block_device_reread(d->image_fd);
+        return 0;
 }
 
+static const char *fs_type_of(const char *mounted) {
+        struct statfs sf;
+
+        if (statfs(mounted, &sf) < 0)
+                return NULL;
+        return sf.f_type == 0xEF53 ? "ext4" : sf.f_type == 0x9123683E ? "btrfs" : sf.f_type == 0x58465342 ? "xfs" : NULL;
+}
+
+/* Opens an inactive home for a resize: volume key from the passphrases,
+ * dm-crypt up; file systems that resize only while mounted (btrfs, xfs)
+ * are mounted at the private place. *ret_mounted says which. */
+static int resize_open(HomeContext *c, HomeSetup *s, LuksData *d, const char **ret_fstype, bool *ret_mounted) {
+        const char *fstype;
+        int r;
+
+        r = open_volume(c, d, true);
+        if (r < 0)
+                return r;
+        r = luks_volume_get_key(d->cd, c->passphrases, d->vk, &d->vk_size);
+        if (r < 0)
+                return r;
+        r = dm_up(d, s);
+        if (r < 0)
+                return r;
+        r = luks_fs_probe(d->dm_path, &fstype, NULL);
+        if (r < 0)
+                return r;
+        *ret_mounted = !streq(fstype, "ext4");
+        if (*ret_mounted) {
+                r = ensure_run_dir();
+                if (r < 0)
+                        return r;
+                r = luks_fs_mount(d->dm_path, d->mount_path, fstype, c->record, NULL);
+                if (r < 0)
+                        return r;
+                r = push_copy(s, "unmount file system", undo_umount, d->mount_path);
+                if (r < 0)
+                        return r;
+        } else {
+                r = luks_fs_ext4_check(d->dm_path);
+                if (r < 0)
+                        return r;
+        }
+        *ret_fstype = fstype;
+        return 0;
+}
+
+/* Closes what resize_open() opened. */
+static int resize_close(LuksData *d, bool mounted) {
+        int r;
+
+        if (mounted) {
+                r = undo_umount(d->mount_path);
+                if (r < 0)
+                        return r;
+        }
+        r = crypt_deactivate(d->cd, d->dm_name);
+        if (r < 0)
+                return r;
+        crypt_free(d->cd);
+        d->cd = NULL;
+        closep(&d->loop_fd);    /* autoclear: the loop device goes */
+        return 0;
+}
+
+/* Grow: the container first (image, GPT, loop, dm), then the file
+ * system fills it. Shrink: the file system first, never below what it
+ * holds, then dm, loop, image, GPT. Online for mounted homes (ext4 and
+ * xfs only grow there), offline with the secret for inactive ones. */
 static int luks_resize(HomeContext *c, HomeSetup *s) {
         _cleanup_free_ char *uuid = NULL, *name = NULL;
         _cleanup_close_ int loop_fd = -EBADF;
-        struct statfs sf;
-        struct statvfs sv;
-        uint64_t size = c->size & ~((UINT64_C(1) << 20) - 1), old_size, offset, part_size, new_part, used, data_off;
-        const char *fstype, *loop;
+        uint64_t size = c->size & ~((UINT64_C(1) << 20) - 1), old_size, offset, part_size, new_part, data_off;
+        const char *fstype = NULL;
+        bool offline, mounted = true;
         LuksData *d;
         int r;
 
         r = get_data(c, s, &d);
         if (r < 0)
                 return r;
+        if (on_block_device(c))
+                return -ENOTTY;         /* a device has the size it has */
         r = dm_state(d->dm_name, &d->cd);
         if (r < 0)
                 return r;
-        if (r != 1)
-                return r == 0 ? -ENOEXEC : -ENOLCK;     /* offline resize needs the key: activate first */
-        if (statfs(d->mount_path, &sf) < 0 || statvfs(d->mount_path, &sv) < 0)
-                return -errno;
-        fstype = sf.f_type == 0xEF53 ? "ext4" : sf.f_type == 0x9123683E ? "btrfs" : sf.f_type == 0x58465342 ? "xfs" : NULL;
-        if (!fstype)
-                return -EPROTONOSUPPORT;
+        if (r == 2)
+                return -ENOLCK;
+        offline = r == 0;
+        if (offline) {
+                r = resize_open(c, s, d, &fstype, &mounted);
+                if (r < 0)
+                        return r;
+                loop_fd = fcntl(d->loop_fd, F_DUPFD_CLOEXEC, 3);
+                if (loop_fd < 0)
+                        return -errno;
+        } else {
+                const char *loop;
+
+                fstype = fs_type_of(d->mount_path);
+                if (!fstype)
+                        return -EPROTONOSUPPORT;
+                r = crypt_load(d->cd, CRYPT_LUKS2, NULL);
+                if (r < 0)
+                        return r;
+                r = luks_image_open(c->image_path, false, &d->image_fd, NULL);
+                if (r < 0)
+                        return r;
+                loop = crypt_get_device_name(d->cd);
+                if (!loop)
+                        return -ENXIO;
+                loop_fd = open(loop, O_RDWR | O_CLOEXEC);
+                if (loop_fd < 0)
+                        return -errno;
+        }
         if (size < luks_min_disk_size(fstype))
                 return -ERANGE;
         if (size > LUKS_MAX_DISK_SIZE)
                 return -EMSGSIZE;
-        r = luks_image_open(c->image_path, false, &d->image_fd, NULL);
-        if (r < 0)
-                return r;
         r = luks_image_size(d->image_fd, &old_size);
         if (r < 0)
                 return r;
         r = luks_gpt_find(d->image_fd, c->image_path, &offset, &part_size, &uuid, &name);
         if (r < 0)
                 return r;
-        r = crypt_load(d->cd, CRYPT_LUKS2, NULL);
-        if (r < 0)
-                return r;
         data_off = crypt_get_data_offset(d->cd) * 512;
-        loop = crypt_get_device_name(d->cd);
-        if (!loop)
-                return -ENXIO;
-        loop_fd = open(loop, O_RDWR | O_CLOEXEC);
-        if (loop_fd < 0)
-                return -errno;
-        if (size == old_size)
-                return 0;
+
         if (size > old_size) {
-                if (ftruncate(d->image_fd, (off_t) size) < 0)
-                        return -errno;
+                r = luks_image_set_size(d->image_fd, size, !d->settings.offline_discard);
+                if (r < 0)
+                        return r;
                 r = luks_gpt_write(d->image_fd, c->image_path, uuid, name, &offset, &new_part);
                 if (r < 0)
                         return r;
@@ -598,26 +742,54 @@ static int luks_resize(HomeContext *c, HomeSetup *s) {
                 r = crypt_resize(d->cd, d->dm_name, 0);
                 if (r < 0)
                         return r;
-                return luks_fs_grow(fstype, d->dm_path, d->mount_path);
-        }
+                r = mounted ? luks_fs_grow(fstype, d->dm_path, d->mount_path) : luks_fs_ext4_resize(d->dm_path, 0);
+                if (r < 0)
+                        return r;
+        } else if (size < old_size) {
+                uint64_t fs_size, need;
 
-        /* Shrinking: never below what is in use (plus a tenth to breathe). */
-        new_part = (size - 2 * (UINT64_C(1) << 20)) & ~UINT64_C(4095);
-        used = (uint64_t) (sv.f_blocks - sv.f_bfree) * sv.f_frsize;
-        if (new_part <= data_off || new_part - data_off < used + used / 10)
-                return -ERANGE;
-        r = luks_fs_shrink(fstype, d->mount_path, new_part - data_off);
-        if (r < 0)
-                return r;
-        r = crypt_resize(d->cd, d->dm_name, (new_part - data_off) / 512);
-        if (r < 0)
-                return r;
-        r = luks_loop_set_size(loop_fd, offset, new_part);
-        if (r < 0)
-                return r;
-        if (ftruncate(d->image_fd, (off_t) size) < 0)
-                return -errno;
-        return luks_gpt_write(d->image_fd, c->image_path, uuid, name, &offset, &new_part);
+                new_part = (size - 2 * (UINT64_C(1) << 20)) & ~UINT64_C(4095);
+                if (new_part <= data_off)
+                        return -ERANGE;
+                fs_size = new_part - data_off;
+                if (mounted) {
+                        /* Never below what is in use, plus a tenth to breathe. */
+                        struct statvfs sv;
+                        if (statvfs(d->mount_path, &sv) < 0)
+                                return -errno;
+                        need = (uint64_t) (sv.f_blocks - sv.f_bfree) * sv.f_frsize;
+                        need += need / 10;
+                } else {
+                        /* What resize2fs can pack the data into, plus a tenth
+                         * and 16 MiB for the journal and metadata to move. */
+                        uint64_t bs;
+                        r = luks_fs_probe(d->dm_path, &fstype, &bs);
+                        if (r >= 0)
+                                r = luks_fs_ext4_min_size(d->dm_path, bs, &need);
+                        if (r < 0)
+                                return r;
+                        need += need / 10 + (UINT64_C(16) << 20);
+                }
+                if (fs_size < need)
+                        return -ERANGE;
+                r = mounted ? luks_fs_shrink(fstype, d->mount_path, fs_size) : luks_fs_ext4_resize(d->dm_path, fs_size);
+                if (r < 0)
+                        return r;
+                r = crypt_resize(d->cd, d->dm_name, fs_size / 512);
+                if (r < 0)
+                        return r;
+                r = luks_loop_set_size(loop_fd, offset, new_part);
+                if (r < 0)
+                        return r;
+                r = luks_image_set_size(d->image_fd, size, false);
+                if (r < 0)
+                        return r;
+                r = luks_gpt_write(d->image_fd, c->image_path, uuid, name, &offset, &new_part);
+                if (r < 0)
+                        return r;
+        }
+        closep(&loop_fd);
+        return offline ? resize_close(d, mounted) : 0;
 }
 
 const HomeBackend home_backend_luks = {

@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/fs.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -10,14 +13,16 @@
 #include "luks-fs.h"
 #include "macro.h"
 
-int luks_run_tool(char * const *argv) {
+/* Runs argv with stdout on out_fd (-1: on stderr). Returns the exit
+ * status (>= 0), -ENOENT (no such tool), -EPROTO (killed), -errno. */
+static int run_tool_status(char * const *argv, int out_fd) {
         int status;
         pid_t pid = fork();
 
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
-                (void) dup2(STDERR_FILENO, STDOUT_FILENO);
+                (void) dup2(out_fd >= 0 ? out_fd : STDERR_FILENO, STDOUT_FILENO);
                 int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
                 if (null >= 0)
                         (void) dup2(null, STDIN_FILENO);
@@ -27,11 +32,17 @@ int luks_run_tool(char * const *argv) {
         while (waitpid(pid, &status, 0) < 0)
                 if (errno != EINTR)
                         return -errno;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-                return 0;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+        if (!WIFEXITED(status))
+                return -EPROTO;
+        if (WEXITSTATUS(status) == 127)
                 return -ENOENT;
-        return -EPROTO;
+        return WEXITSTATUS(status);
+}
+
+int luks_run_tool(char * const *argv) {
+        int r = run_tool_status(argv, -1);
+
+        return r > 0 ? -EPROTO : r;
 }
 
 int luks_fs_make(const char *fstype, const char *device, const char *label, const char *uuid) {
@@ -126,4 +137,107 @@ int luks_fs_shrink(const char *fstype, const char *where, uint64_t size) {
         snprintf(s, sizeof s, "%" PRIu64, size);
         char *argv[] = { "btrfs", "-q", "filesystem", "resize", s, (char *) where, NULL };
         return luks_run_tool(argv);
+}
+
+int luks_fs_probe(const char *device, const char **ret_type, uint64_t *ret_block_size) {
+        _cleanup_close_ int fd = open(device, O_RDONLY | O_CLOEXEC);
+        uint8_t sb[0x10000 + 0x48];
+        ssize_t n;
+
+        if (fd < 0)
+                return -errno;
+        n = pread(fd, sb, sizeof sb, 0);
+        if (n < 0)
+                return -errno;
+        if ((size_t) n < sizeof sb)
+                return -ENOMEDIUM;
+        /* ext2/3/4: superblock at 1024, magic 0xEF53 at +56, log2(block
+         * size) - 10 at +24. */
+        if (sb[1024 + 56] == 0x53 && sb[1024 + 57] == 0xEF) {
+                uint32_t lg = sb[1024 + 24] | (uint32_t) sb[1024 + 25] << 8 |
+                              (uint32_t) sb[1024 + 26] << 16 | (uint32_t) sb[1024 + 27] << 24;
+                if (lg > 6)
+                        return -ENOMEDIUM;
+                *ret_type = "ext4";
+                if (ret_block_size)
+                        *ret_block_size = UINT64_C(1024) << lg;
+                return 0;
+        }
+        if (memcmp(sb, "XFSB", 4) == 0)
+                *ret_type = "xfs";
+        else if (memcmp(sb + 0x10000 + 0x40, "_BHRfS_M", 8) == 0)
+                *ret_type = "btrfs";
+        else
+                return -ENOMEDIUM;
+        if (ret_block_size)
+                *ret_block_size = 0;
+        return 0;
+}
+
+int luks_fs_ext4_check(const char *device) {
+        char *argv[] = { "e2fsck", "-f", "-p", (char *) device, NULL };
+        int r = run_tool_status(argv, -1);
+
+        /* 1: errors corrected; 2: corrected, reboot advised (not for an
+         * unmounted home); anything else: left broken. */
+        if (r < 0)
+                return r;
+        return r <= 2 ? 0 : -EUCLEAN;
+}
+
+int luks_fs_ext4_min_size(const char *device, uint64_t block_size, uint64_t *ret) {
+        char *argv[] = { "resize2fs", "-P", (char *) device, NULL };
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *out = NULL;
+        unsigned long long blocks;
+        const char *p;
+        size_t len = 0;
+        FILE *f;
+        int r;
+
+        fd = memfd_create("resize2fs-out", MFD_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        r = run_tool_status(argv, fd);
+        if (r < 0)
+                return r;
+        if (r > 0)
+                return -EPROTO;
+        f = fdopen(TAKE_FD(fd), "r");
+        if (!f)
+                return -errno;
+        rewind(f);
+        if (getdelim(&out, &len, 0, f) < 0) {
+                fclose(f);
+                return -EBADMSG;
+        }
+        fclose(f);
+        p = strstr(out, "minimum size of the filesystem:");
+        if (!p || sscanf(p + strlen("minimum size of the filesystem:"), "%llu", &blocks) != 1 ||
+            blocks > UINT64_MAX / block_size)
+                return -EBADMSG;
+        *ret = (uint64_t) blocks * block_size;
+        return 0;
+}
+
+int luks_fs_ext4_resize(const char *device, uint64_t size) {
+        char s[32];
+        char *argv[] = { "resize2fs", (char *) device, s, NULL };
+
+        if (size == 0)
+                argv[2] = NULL;
+        else
+                snprintf(s, sizeof s, "%" PRIu64 "K", size / 1024);
+        return luks_run_tool(argv);
+}
+
+int luks_fs_trim(const char *where) {
+        _cleanup_close_ int fd = open(where, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        struct fstrim_range range = { .len = UINT64_MAX };
+
+        if (fd < 0)
+                return -errno;
+        if (ioctl(fd, FITRIM, &range) < 0)
+                return errno == ENOTTY ? -EOPNOTSUPP : -errno;
+        return 0;
 }

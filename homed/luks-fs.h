@@ -31,3 +31,23 @@ int luks_fs_mount(const char *device, const char *where, const char *fstype, con
  * luks_run_tool(). */
 int luks_fs_grow(const char *fstype, const char *device, const char *where);
 int luks_fs_shrink(const char *fstype, const char *where, uint64_t size);
+
+/* The type of the file system on an unmounted device, read from its
+ * superblock: "ext4" (any ext2/3/4), "btrfs", "xfs". Returns 0 and a
+ * static string, -ENOMEDIUM (none of these), -errno. For ext4 the block
+ * size is returned too (ret_block_size may be NULL; 0 for the others). */
+int luks_fs_probe(const char *device, const char **ret_type, uint64_t *ret_block_size);
+
+/* Offline ext4: e2fsck -f -p (resize2fs wants a freshly checked file
+ * system), the smallest size resize2fs -P reports (bytes), and resize2fs
+ * to size bytes (0 = fill the device). Return 0, -EUCLEAN (fsck found
+ * errors it could not fix), -EBADMSG (unexpected tool output), as
+ * luks_run_tool(). */
+int luks_fs_ext4_check(const char *device);
+int luks_fs_ext4_min_size(const char *device, uint64_t block_size, uint64_t *ret);
+int luks_fs_ext4_resize(const char *device, uint64_t size);
+
+/* FITRIM over the whole mounted file system at where: freed blocks are
+ * discarded down to the image (holes punched in a loopback file).
+ * Returns 0, -EOPNOTSUPP (the device does not pass discards), -errno. */
+int luks_fs_trim(const char *where);

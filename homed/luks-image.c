@@ -15,20 +15,92 @@
 
 #define MIB (UINT64_C(1) << 20)
 
-int luks_image_create(const char *path, uint64_t size, int *ret_fd) {
+int luks_image_set_size(int fd, uint64_t size, bool preallocate) {
+        struct stat st;
+
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (preallocate && size > (uint64_t) st.st_size &&
+            fallocate(fd, 0, st.st_size, (off_t) (size - (uint64_t) st.st_size)) >= 0)
+                return 0;
+        if (preallocate && size > (uint64_t) st.st_size && errno != EOPNOTSUPP)
+                return -errno;
+        return RET_NERRNO(ftruncate(fd, (off_t) size));
+}
+
+int luks_image_create(const char *path, uint64_t size, bool preallocate, int *ret_fd) {
         _cleanup_close_ int fd = -EBADF;
+        int r;
 
         size &= ~(MIB - 1);
         fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0 || ftruncate(fd, (off_t) size) < 0) {
-                int r = -errno;
+        r = RET_NERRNO(flock(fd, LOCK_EX | LOCK_NB));
+        if (r >= 0)
+                r = luks_image_set_size(fd, size, preallocate);
+        if (r < 0) {
                 (void) unlink(path);
                 return r;
         }
         *ret_fd = TAKE_FD(fd);
         return 0;
+}
+
+static int zero_range(int fd, uint64_t offset, uint64_t length) {
+        static const uint8_t zeros[65536];
+
+        while (length > 0) {
+                size_t n = length < sizeof zeros ? (size_t) length : sizeof zeros;
+                ssize_t k = pwrite(fd, zeros, n, (off_t) offset);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                offset += (uint64_t) k;
+                length -= (uint64_t) k;
+        }
+        return 0;
+}
+
+int luks_image_wipe_header(int fd, uint64_t head) {
+        uint64_t size;
+        int r;
+
+        r = luks_image_size(fd, &size);
+        if (r < 0)
+                return r;
+        r = zero_range(fd, 0, MIN(head, size));
+        if (r >= 0 && size > MIB)
+                r = zero_range(fd, size - MIB, MIB);
+        if (r >= 0)
+                r = RET_NERRNO(fsync(fd));
+        return r;
+}
+
+int luks_block_device_take(const char *path, int *ret_fd) {
+        _cleanup_close_ int fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISBLK(st.st_mode))
+                return -EBADFD;
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK ? -EADDRINUSE : -errno;
+        r = luks_image_wipe_header(fd, 4 * MIB);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+void luks_block_device_reread(int fd) {
+        (void) ioctl(fd, BLKRRPART);
 }
 
 int luks_image_open(const char *path, bool require_lock, int *ret_fd, bool *ret_locked) {

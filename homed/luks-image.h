@@ -12,9 +12,30 @@
 
 #define LUKS_PARTITION_START (UINT64_C(1) << 20)
 
-/* Creates image (must not exist: -EEXIST) as a sparse file of size bytes
- * (rounded down to 1 MiB), locked. Returns 0 and the open fd, -errno. */
-int luks_image_create(const char *path, uint64_t size, int *ret_fd);
+/* Creates image (must not exist: -EEXIST) as a file of size bytes
+ * (rounded down to 1 MiB), locked; sparse, or allocated up front when
+ * preallocate is set. Returns 0 and the open fd, -ENOSPC, -errno. */
+int luks_image_create(const char *path, uint64_t size, bool preallocate, int *ret_fd);
+
+/* Sets the size of an image file: shrinking cuts, growing extends
+ * (allocated with preallocate, else sparse). A file system without
+ * fallocate leaves the file sparse. Returns 0, -ENOSPC, -errno. */
+int luks_image_set_size(int fd, uint64_t size, bool preallocate);
+
+/* Takes over a block device for a new home: opened exclusively (so a
+ * mounted device, one with partitions in use or held by dm/loop is
+ * refused: -EBUSY), locked, and the signatures at both ends (old
+ * partition tables, LUKS and file system superblocks) zeroed.
+ * Returns 0 and the fd, -EBADFD (not a block device), -errno. */
+int luks_block_device_take(const char *path, int *ret_fd);
+
+/* Zeroes [0, head) and the last MiB of an image (file or device): the
+ * GPT copies and the LUKS header go, the home is unreadable for good. */
+int luks_image_wipe_header(int fd, uint64_t head);
+
+/* Asks the kernel to re-read the partition table of a block device
+ * (best effort: its partition nodes appear for tools like lsblk). */
+void luks_block_device_reread(int fd);
 
 /* Opens an existing image (file or block device) read-write and takes
  * the lock. Returns 0 and the fd, -ENOENT, -EBADFD (neither a regular

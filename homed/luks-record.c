@@ -41,6 +41,7 @@ int luks_settings_load(const HomeRecord *h, LuksSettings *ret) {
         s.volume_key_size = user_record_luks_volume_key_size(ur);
         s.sector_size = user_record_luks_sector_size(ur);
         s.discard = user_record_luks_discard(ur);
+        s.offline_discard = user_record_luks_offline_discard(ur);
         uuid_text(&ur->luks_uuid, s.luks_uuid);
         uuid_text(&ur->partition_uuid, s.partition_uuid);
         uuid_text(&ur->file_system_uuid, s.file_system_uuid);

@@ -20,7 +20,8 @@ typedef struct LuksSettings {
         uint64_t sector_size;
         char luks_uuid[37], partition_uuid[37], file_system_uuid[37];  /* "" = random */
         char *extra_mount_options;      /* NULL = none */
-        bool discard;
+        bool discard;                   /* online: dm passes discards, fs mounted with "discard" */
+        bool offline_discard;           /* FITRIM on deactivation, image files stay sparse */
 } LuksSettings;
 
 /* Fills s from h (the record JSON is loaded once more through

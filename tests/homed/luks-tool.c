@@ -85,7 +85,7 @@ static int do_format(char **argv) {
         r = luks_settings_load(h, &s);
         if (r < 0)
                 return exit_code(r, "settings");
-        r = luks_image_create(argv[1], strtoull(argv[2], NULL, 0), &v.image_fd);
+        r = luks_image_create(argv[1], strtoull(argv[2], NULL, 0), false, &v.image_fd);
         if (r >= 0)
                 r = luks_gpt_write(v.image_fd, argv[1], s.partition_uuid, h->user_name, &off, &size);
         if (r >= 0)

@@ -5,7 +5,7 @@ hearth-homework with dm-crypt. Prints VMTEST lines; exit 0 = all passed.
 
   guest-luks.py BUILDDIR SRCDIR [bench]"""
 
-import ctypes, ctypes.util, fcntl, json, os, subprocess, sys, time
+import ctypes, ctypes.util, fcntl, hashlib, json, os, subprocess, sys, time
 
 builddir, srcdir = sys.argv[1], sys.argv[2]
 bench = len(sys.argv) > 3 and sys.argv[3] == "bench"
@@ -183,7 +183,72 @@ check(err(r) == "BadPassword", "old password no longer opens")
 r = homework("activate", new, "pw two")
 check(state(r) == "active" and open(home + "/data.txt").read() == "hello from the guest\n",
       "new password opens, data intact after resize")
+chunk = os.urandom(1 << 20)
+with open(home + "/big.bin", "wb") as f:
+    for i in range(80):
+        f.write(chunk)
+big_sum = hashlib.sha256(chunk * 80).hexdigest()
 r = homework("deactivate", new)
+
+
+def sha(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def no_leftovers():
+    return not dm_exists(name) and not os.path.ismount(home) and sh("losetup", "-a").stdout.strip() == ""
+
+
+# Offline resize (ext4: e2fsck + resize2fs on the dm device) needs the secret.
+r = homework("resize", new, size=448 << 20)
+check(err(r) == "BadPassword" and os.path.getsize(new["imagePath"]) == 384 << 20,
+      "offline resize without the secret refused: %s" % err(r))
+r = homework("resize", new, "pw two", size=448 << 20)
+check("error" not in r and state(r) == "inactive" and os.path.getsize(new["imagePath"]) == 448 << 20 and
+      no_leftovers(), "offline grow to 448 MiB: %s %s (%.1f s)" % (state(r), err(r), r["_seconds"]))
+r = homework("resize", new, "pw two", size=320 << 20)
+check("error" not in r and os.path.getsize(new["imagePath"]) == 320 << 20 and no_leftovers(),
+      "offline shrink to 320 MiB: %s (%.1f s)" % (err(r), r["_seconds"]))
+# 80 MiB of data: resize2fs -P estimates ~190 MiB for this 1 KiB-block
+# ext4, plus the margin: 200 MiB is too small.
+r = homework("resize", new, "pw two", size=200 << 20)
+check(err(r) == "BadHomeSize" and os.path.getsize(new["imagePath"]) == 320 << 20 and no_leftovers(),
+      "offline shrink below what the data needs refused: %s" % err(r))
+
+
+def gpt_partition(path):
+    """(first, last) LBA of partition 1 from the primary GPT, and whether
+    the backup header sits in the last sector."""
+    with open(path, "rb") as f:
+        f.seek(512)
+        hdr = f.read(92)
+        entries = int.from_bytes(hdr[72:80], "little")
+        f.seek(entries * 512)
+        e = f.read(128)
+        f.seek(-512, 2)
+        backup = f.read(8) == b"EFI PART"
+    return int.from_bytes(e[32:40], "little"), int.from_bytes(e[40:48], "little"), backup
+
+
+first, last, backup = gpt_partition(new["imagePath"])
+check(first == 2048 and (last + 1 - first) * 512 == 318 << 20 and backup,
+      "GPT follows the image: partition %d..%d, backup header at the end" % (first, last))
+r = homework("activate", new, "pw two")
+df = os.statvfs(home)
+check(state(r) == "active" and open(home + "/data.txt").read() == "hello from the guest\n" and
+      sha(home + "/big.bin") == big_sum and 250 << 20 < df.f_blocks * df.f_frsize < 320 << 20,
+      "data intact after offline shrink, fs %d MiB" % (df.f_blocks * df.f_frsize >> 20))
+
+# Offline discard (the default for image files): dm passes discards,
+# deactivation trims, freed space goes back to the scratch fs.
+check("allow_discards" in sh("dmsetup", "table", name).stdout, "dm table allows discards")
+os.unlink(home + "/big.bin")
+blocks_before = os.stat(new["imagePath"]).st_blocks * 512
+r = homework("deactivate", new)
+blocks_after = os.stat(new["imagePath"]).st_blocks * 512
+check(state(r) == "inactive" and blocks_after < blocks_before - (60 << 20),
+      "deactivate trims: image %d -> %d MiB allocated" % (blocks_before >> 20, blocks_after >> 20))
 
 # The header record travels with the image: an older host record is
 # answered with the header's newer copy.
@@ -213,6 +278,42 @@ check(err(r) == "BadHomeSize" and not os.path.exists(small["imagePath"]), "disk 
 
 r = homework("remove", new)
 check(state(r) == "absent" and not os.path.exists(new["imagePath"]), "remove")
+
+# Without offline discard the image is allocated up front.
+pre = dict(new, userName="pre", imagePath="/run/scratch/pre.home", homeDirectory="/run/scratch/home/pre",
+           diskSize=64 << 20, luksOfflineDiscard=False)
+r = homework("create", pre, "pw two")
+st = os.stat(pre["imagePath"])
+check("error" not in r and st.st_blocks * 512 >= st.st_size, "luksOfflineDiscard=false: image preallocated (%d of %d MiB)"
+      % (st.st_blocks * 512 >> 20, st.st_size >> 20))
+homework("remove", pre)
+
+# A home on a block device: the whole of /dev/vdb.
+dev = dict(new, userName="devuser", imagePath="/dev/vdb", homeDirectory="/run/scratch/home/devuser")
+dev.pop("diskSize")
+r = homework("create", dict(dev, userName="vdauser", imagePath="/dev/vda"), "pw two")
+check(err(r) is not None and os.path.ismount("/run/scratch"), "create on a mounted device refused: %s" % err(r))
+r = homework("create", dev, "pw two")
+check(state(r) == "inactive" and "error" not in r, "create on /dev/vdb: %s %s" % (state(r), err(r)))
+check(sh("blkid", "-p", "-s", "PTTYPE", "-o", "value", "/dev/vdb").stdout.strip() == "gpt", "device has a GPT")
+r = homework("activate", dev, "pw two")
+dhome = dev["homeDirectory"]
+table = sh("dmsetup", "table", "home-devuser").stdout
+check(state(r) == "active" and os.path.ismount(dhome) and "allow_discards" in table,
+      "activate from /dev/vdb (online discard on): %s %s" % (state(r), err(r)))
+with open(dhome + "/on-device.txt", "w") as f:
+    f.write("on the device\n")
+r = homework("deactivate", dev)
+r = homework("activate", dev, "pw two")
+check(state(r) == "active" and open(dhome + "/on-device.txt").read() == "on the device\n", "device home re-activated, data read")
+r = homework("resize", dev, size=256 << 20)
+check(err(r) == "NotSupported", "resize of a device home: %s" % err(r))
+r = homework("deactivate", dev)
+r = homework("remove", dev)
+with open("/dev/vdb", "rb") as f:
+    head = f.read(17 << 20)
+check(state(r) == "absent" and head == bytes(len(head)) and os.path.exists("/dev/vdb"),
+      "remove wipes the GPT and LUKS header, the device stays: %s %s" % (state(r), err(r)))
 
 print("VMTEST %d failure(s)" % failures, flush=True)
 sys.exit(1 if failures else 0)

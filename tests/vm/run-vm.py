@@ -4,7 +4,8 @@
 with a small initramfs (static busybox and the dm-crypt, loop, ext4,
 virtio and 9p modules of that kernel). The host's / is shared read-only
 over 9p; the guest chroots into it and runs a script against the
-freshly built binaries, with a scratch disk as /dev/vda. The guest's
+freshly built binaries, with a scratch disk as /dev/vda and an empty
+one as /dev/vdb. The guest's
 lines starting with VMTEST / BENCH are passed through; the exit status
 is the guest script's.
 
@@ -73,11 +74,16 @@ try:
     disk = os.path.join(work, "scratch.img")
     with open(disk, "wb") as f:
         f.truncate(2 << 30)
+    # A second, empty disk (/dev/vdb) for homes on a block device.
+    disk2 = os.path.join(work, "blockdev.img")
+    with open(disk2, "wb") as f:
+        f.truncate(320 << 20)
 
     cmd = ["qemu-system-x86_64", "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "1024", "-nographic",
            "-no-reboot", "-kernel", kpath, "-initrd", initrd,
            "-append", "console=ttyS0 quiet panic=-1 rdinit=/init",
            "-drive", "file=%s,format=raw,if=virtio" % disk,
+           "-drive", "file=%s,format=raw,if=virtio" % disk2,
            "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on"]
     t0 = time.monotonic()
     try:
