@@ -88,11 +88,14 @@ home = rec["homeDirectory"]
 name = "home-vmuser"
 
 if bench:
-    times = {"create": [], "activate": [], "deactivate": [], "open-floor": [], "close-floor": []}
+    times = {"create": [], "activate": [], "deactivate": [], "resize-off": [], "open-floor": [], "close-floor": []}
     for i in range(3):
         r = homework("create", rec, "pw one"); times["create"].append(r["_seconds"])
         r = homework("activate", rec, "pw one"); times["activate"].append(r["_seconds"])
         r = homework("deactivate", rec); times["deactivate"].append(r["_seconds"])
+        # Offline grow by 64 MiB: open, e2fsck, image + GPT + dm + resize2fs, close.
+        r = homework("resize", rec, "pw one", size=rec["diskSize"] + (64 << 20))
+        times["resize-off"].append(r["_seconds"] if "error" not in r else float("nan"))
         # Floor: cryptsetup open/close of the same volume with the same keyslot.
         lo = sh("losetup", "-f", "--show", "-o", str(1 << 20), rec["imagePath"]).stdout.strip()
         t0 = time.monotonic()
