@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "userdb-service.h"
 #include "userdb.h"
+#include "userdbd-workers.h"
 #include "varlink.h"
 
 #define DEFAULT_SERVICE_NAME "io.hearth.DropIn"
@@ -28,7 +29,9 @@ typedef struct Daemon {
         const char *multiplexer_name;
         const char *machine_id;
         uint64_t timeout_usec;
+        unsigned n_workers;             /* 1: this process serves; more: a supervisor forks them */
 
+        DropinDB *db;                   /* as loaded at start; the service holds the current one */
         sd_event *event;
         VarlinkServer *server;
         UserDBService *service;
@@ -36,6 +39,7 @@ typedef struct Daemon {
         size_t n_watches;
         sd_event_source *reload_timer;
         unsigned n_reloads;
+        WorkerBalance balance;
 } Daemon;
 
 static void log_skip(const char *path, int error, const char *why, void *userdata) {
@@ -161,8 +165,9 @@ static void help(void) {
                "     --service-name=NAME  Service (socket) name [$HEARTH_USERDB_SERVICE_NAME, %s]\n"
                "     --multiplexer[=NAME] Also serve a multiplexer socket [$HEARTH_USERDB_MULTIPLEXER, %s]\n"
                "     --machine-id=ID      Machine id for status.<id>.service [$HEARTH_USERDB_MACHINE_ID]\n"
-               "     --timeout=MSEC       Multiplexer per-service timeout [$HEARTH_USERDB_TIMEOUT_MSEC, 3000]\n",
-               USERDB_SOCKET_DIR_DEFAULT, DEFAULT_SERVICE_NAME, USERDB_MULTIPLEXER);
+               "     --timeout=MSEC       Multiplexer per-service timeout [$HEARTH_USERDB_TIMEOUT_MSEC, 3000]\n"
+               "     --workers=N          Serving processes, 1..%u [$HEARTH_USERDB_WORKERS, online CPUs]\n",
+               USERDB_SOCKET_DIR_DEFAULT, DEFAULT_SERVICE_NAME, USERDB_MULTIPLEXER, WORKERS_MAX);
 }
 
 static char **split_colon(const char *s) {
@@ -206,8 +211,24 @@ static int parse_timeout(const char *s, uint64_t *ret) {
         return 0;
 }
 
+static int parse_workers(const char *s, unsigned *ret) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || *s == '-' || v == 0 || v > WORKERS_MAX)
+                return -EINVAL;
+        *ret = (unsigned) v;
+        return 0;
+}
+
+static unsigned default_workers(void) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        return n < 1 ? 1 : (unsigned) MIN(n, (long) WORKERS_MAX);
+}
+
 static int parse_argv(Daemon *d, int argc, char *argv[]) {
-        enum { ARG_DROPIN = 0x100, ARG_SOCKET_DIR, ARG_SERVICE, ARG_MULTIPLEXER, ARG_MACHINE_ID, ARG_TIMEOUT };
+        enum { ARG_DROPIN = 0x100, ARG_SOCKET_DIR, ARG_SERVICE, ARG_MULTIPLEXER, ARG_MACHINE_ID, ARG_TIMEOUT,
+               ARG_WORKERS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "dropin-dir", required_argument, NULL, ARG_DROPIN },
@@ -216,6 +237,7 @@ static int parse_argv(Daemon *d, int argc, char *argv[]) {
                 { "multiplexer", optional_argument, NULL, ARG_MULTIPLEXER },
                 { "machine-id", required_argument, NULL, ARG_MACHINE_ID },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
+                { "workers", required_argument, NULL, ARG_WORKERS },
                 {}
         };
         const char *e;
@@ -233,6 +255,10 @@ static int parse_argv(Daemon *d, int argc, char *argv[]) {
                 d->machine_id = e;
         if ((e = getenv("HEARTH_USERDB_TIMEOUT_MSEC")) && *e && parse_timeout(e, &d->timeout_usec) < 0) {
                 fprintf(stderr, "hearth-userdbd: bad $HEARTH_USERDB_TIMEOUT_MSEC: %s\n", e);
+                return -EINVAL;
+        }
+        if ((e = getenv("HEARTH_USERDB_WORKERS")) && *e && parse_workers(e, &d->n_workers) < 0) {
+                fprintf(stderr, "hearth-userdbd: bad $HEARTH_USERDB_WORKERS (1..%u): %s\n", WORKERS_MAX, e);
                 return -EINVAL;
         }
 
@@ -268,6 +294,12 @@ static int parse_argv(Daemon *d, int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         break;
+                case ARG_WORKERS:
+                        if (parse_workers(optarg, &d->n_workers) < 0) {
+                                fprintf(stderr, "hearth-userdbd: bad --workers (1..%u): %s\n", WORKERS_MAX, optarg);
+                                return -EINVAL;
+                        }
+                        break;
                 default:
                         return -EINVAL;
                 }
@@ -282,6 +314,8 @@ static int parse_argv(Daemon *d, int argc, char *argv[]) {
                                 return -ENOMEM;
         if (!d->socket_dir)
                 d->socket_dir = USERDB_SOCKET_DIR_DEFAULT;
+        if (d->n_workers == 0)
+                d->n_workers = default_workers();
         if (!d->service_name)
                 d->service_name = DEFAULT_SERVICE_NAME;
         if (strchr(d->service_name, '/') || (d->multiplexer_name && strchr(d->multiplexer_name, '/'))) {
@@ -309,9 +343,70 @@ static int listen_on(Daemon *d, const char *name) {
         return r;
 }
 
+/* The serving part: one event loop on the server the caller set up. */
+static int serve(Daemon *d, bool notify) {
+        int r;
+
+        /* A private loop rather than the default one: sd-event checks the
+         * calling thread of a default loop with a gettid() system call on
+         * every iteration. */
+        r = sd_event_new(&d->event);
+        if (r < 0)
+                return r;
+        r = varlink_server_attach_event(d->server, d->event, 0);
+        if (r < 0)
+                return r;
+        (void) sd_event_add_signal(d->event, NULL, SIGTERM, NULL, NULL);
+        (void) sd_event_add_signal(d->event, NULL, SIGINT, NULL, NULL);
+        (void) sd_event_add_signal(d->event, NULL, SIGHUP, on_sighup, d);
+        /* Every worker watches and reloads on its own: no coordination,
+         * and each keeps serving its old records until its reload is done. */
+        r = setup_watches(d);
+        if (r < 0)
+                return r;
+        if (notify)
+                (void) sd_notify(false, "READY=1");
+        return sd_event_loop(d->event);
+}
+
+static void daemon_done(Daemon *d) {
+        drop_watches(d);
+        d->reload_timer = sd_event_source_unref(d->reload_timer);
+        d->service = userdb_service_free(d->service);
+        d->server = varlink_server_free(d->server);
+        d->event = sd_event_unref(d->event);
+        d->db = dropin_db_unref(d->db);
+        d->dirs = strv_free(d->dirs);
+}
+
+static int worker_main(WorkerPool *p, unsigned index, void *userdata) {
+        Daemon *d = userdata;
+        unsigned n = worker_pool_size(p);
+        int r;
+
+        /* The parent removes the socket files, once, when all are done. */
+        varlink_server_keep_socket_files(d->server);
+        /* Each worker holds 1/n of the limits, so together they never
+         * exceed them; the balancing keeps the workers' shares even. */
+        varlink_server_set_connection_limits(d->server, VARLINK_CONNECTIONS_MAX / n,
+                                             MAX(VARLINK_CONNECTIONS_PER_UID_MAX / n, 1U));
+        d->balance = (WorkerBalance) { .pool = p, .index = index };
+        varlink_server_set_accept_filter(d->server, worker_balance_accept_filter, &d->balance);
+
+        r = serve(d, false);
+        if (r < 0)
+                fprintf(stderr, "hearth-userdbd: worker %u: %s\n", index, strerror(-r));
+        daemon_done(d);
+        return r < 0 ? 1 : 0;
+}
+
+static void notify_ready(void) {
+        (void) sd_notify(false, "READY=1");
+}
+
 int main(int argc, char *argv[]) {
         Daemon d = {};
-        _cleanup_(dropin_db_unrefp) DropinDB *db = NULL;
+        _cleanup_(worker_pool_freep) WorkerPool *pool = NULL;
         sigset_t mask;
         int r;
 
@@ -319,28 +414,24 @@ int main(int argc, char *argv[]) {
         if (r <= 0)
                 goto out;
 
-        r = load(&d, &db);
+        r = load(&d, &d.db);
         if (r < 0) {
                 fprintf(stderr, "hearth-userdbd: cannot load records: %s\n", strerror(-r));
                 goto out;
         }
         fprintf(stderr, "hearth-userdbd: loaded %zu users, %zu groups, %zu memberships\n",
-                dropin_db_n_users(db), dropin_db_n_groups(db), dropin_db_n_memberships(db));
+                dropin_db_n_users(d.db), dropin_db_n_groups(d.db), dropin_db_n_memberships(d.db));
         (void) malloc_trim(0);
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        if (d.n_workers > 1)
+                sigaddset(&mask, SIGCHLD);
         sigprocmask(SIG_BLOCK, &mask, NULL);
         signal(SIGPIPE, SIG_IGN);
 
-        /* A private loop rather than the default one: sd-event checks the
-         * calling thread of a default loop with a gettid() system call on
-         * every iteration. */
-        r = sd_event_new(&d.event);
-        if (r < 0)
-                goto fail;
         r = varlink_server_new(&d.server);
         if (r < 0)
                 goto fail;
@@ -351,12 +442,11 @@ int main(int argc, char *argv[]) {
                 .socket_dir = d.socket_dir,
                 .timeout_usec = d.timeout_usec,
         };
-        r = userdb_service_new(d.server, &so, db, &d.service);
+        r = userdb_service_new(d.server, &so, d.db, &d.service);
         if (r < 0)
                 goto fail;
-        r = varlink_server_attach_event(d.server, d.event, 0);
-        if (r < 0)
-                goto fail;
+        /* Bound before any worker exists: they all inherit the listening
+         * sockets and accept on them. */
         r = listen_on(&d, d.service_name);
         if (r < 0)
                 goto out;
@@ -366,17 +456,16 @@ int main(int argc, char *argv[]) {
                         goto out;
         }
 
-        (void) sd_event_add_signal(d.event, NULL, SIGTERM, NULL, NULL);
-        (void) sd_event_add_signal(d.event, NULL, SIGINT, NULL, NULL);
-        (void) sd_event_add_signal(d.event, NULL, SIGHUP, on_sighup, &d);
-        r = setup_watches(&d);
-        if (r < 0)
-                goto fail;
-
         fprintf(stderr, "hearth-userdbd: serving %s/%s%s%s\n", d.socket_dir, d.service_name,
                 d.multiplexer_name ? " and " : "", d.multiplexer_name ?: "");
-        (void) sd_notify(false, "READY=1");
-        r = sd_event_loop(d.event);
+        if (d.n_workers <= 1)
+                r = serve(&d, true);
+        else {
+                r = worker_pool_new(d.n_workers, &pool);
+                if (r < 0)
+                        goto fail;
+                r = worker_pool_run(pool, worker_main, &d, notify_ready);
+        }
         if (r < 0)
                 goto fail;
         r = 0;
@@ -384,11 +473,6 @@ int main(int argc, char *argv[]) {
 fail:
         fprintf(stderr, "hearth-userdbd: %s\n", strerror(-r));
 out:
-        drop_watches(&d);
-        d.reload_timer = sd_event_source_unref(d.reload_timer);
-        d.service = userdb_service_free(d.service);
-        d.server = varlink_server_free(d.server);
-        d.event = sd_event_unref(d.event);
-        strv_free(d.dirs);
+        daemon_done(&d);
         return r < 0 ? 1 : 0;
 }

@@ -18,6 +18,7 @@ typedef struct VarlinkListener {
         char *path; /* set if we bound it: unlinked on shutdown */
         char *name;
         sd_event_source *source;
+        sd_event_source *resume; /* re-arms `source` after the accept filter deferred */
 } VarlinkListener;
 
 typedef struct VarlinkRegistered {
@@ -40,6 +41,9 @@ struct VarlinkServer {
         unsigned connections_max;       /* 0: default */
         unsigned connections_per_uid_max;
         json_tokener *tokener;          /* one loop, one parse at a time */
+        VarlinkAcceptFilter accept_filter;
+        void *accept_filter_userdata;
+        bool keep_socket_files;
 };
 
 struct VarlinkConnection {

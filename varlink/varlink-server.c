@@ -46,10 +46,11 @@ static VarlinkListener *listener_free(VarlinkListener *l) {
         if (!l)
                 return NULL;
         sd_event_source_disable_unref(l->source);
+        sd_event_source_disable_unref(l->resume);
         if (l->fd >= 0)
                 close(l->fd);
         /* Only a socket we bound ourselves is ours to remove. */
-        if (l->path)
+        if (l->path && !l->server->keep_socket_files)
                 (void) unlink(l->path);
         free(l->path);
         free(l->name);
@@ -248,10 +249,52 @@ int varlink_server_add_connection(VarlinkServer *s, int fd) {
         return add_connection_checked(s, fd, "");
 }
 
-static int on_accept(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+void varlink_server_set_accept_filter(VarlinkServer *s, VarlinkAcceptFilter filter, void *userdata) {
+        if (!s)
+                return;
+        s->accept_filter = filter;
+        s->accept_filter_userdata = userdata;
+}
+
+void varlink_server_keep_socket_files(VarlinkServer *s) {
+        if (s)
+                s->keep_socket_files = true;
+}
+
+static int on_accept_resume(sd_event_source *source, uint64_t usec, void *userdata) {
         VarlinkListener *l = userdata;
 
+        (void) sd_event_source_set_enabled(l->source, SD_EVENT_ON);
+        return 0;
+}
+
+/* Stops watching the listener for `usec`; returns false if that could not
+ * be arranged (then the caller accepts instead of risking a stall). */
+static bool listener_defer(VarlinkListener *l, uint64_t usec) {
+        uint64_t now;
+
+        if (sd_event_now(l->server->event, CLOCK_MONOTONIC, &now) < 0)
+                return false;
+        if (l->resume) {
+                if (sd_event_source_set_time(l->resume, now + usec) < 0 ||
+                    sd_event_source_set_enabled(l->resume, SD_EVENT_ONESHOT) < 0)
+                        return false;
+        } else if (sd_event_add_time(l->server->event, &l->resume, CLOCK_MONOTONIC, now + usec, 1,
+                                     on_accept_resume, l) < 0)
+                return false;
+        return sd_event_source_set_enabled(l->source, SD_EVENT_OFF) >= 0;
+}
+
+static int on_accept(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        VarlinkListener *l = userdata;
+        VarlinkServer *s = l->server;
+
         for (unsigned i = 0; i < ACCEPT_BATCH; i++) {
+                if (s->accept_filter) {
+                        uint64_t usec = s->accept_filter(s, s->accept_filter_userdata);
+                        if (usec > 0 && listener_defer(l, usec))
+                                break;
+                }
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 if (cfd < 0)
                         break; /* EAGAIN, or a transient error: the next wakeup retries */

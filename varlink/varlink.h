@@ -160,6 +160,20 @@ void varlink_server_set_connection_limits(VarlinkServer *s, unsigned total, unsi
 
 unsigned varlink_server_n_connections(VarlinkServer *s);
 
+/* For several processes sharing one listening socket (pre-forked workers).
+ * Before each accept() on a listener the filter is asked: 0 accepts; a
+ * positive number of microseconds leaves the pending connections to the
+ * other processes and stops watching that listener for that long (so a
+ * level-triggered socket nobody else takes does not spin this loop).
+ * NULL removes the filter. */
+typedef uint64_t (*VarlinkAcceptFilter)(VarlinkServer *s, void *userdata);
+void varlink_server_set_accept_filter(VarlinkServer *s, VarlinkAcceptFilter filter, void *userdata);
+
+/* Socket files bound by varlink_server_listen_path() are left in place by
+ * shutdown/free from now on: for a forked worker whose parent removes
+ * them. */
+void varlink_server_keep_socket_files(VarlinkServer *s);
+
 /* ------------------------------------------------------------------ */
 /* One method call on the server side                                  */
 /* ------------------------------------------------------------------ */

@@ -97,11 +97,25 @@ class Daemon:
                 self.proc.wait()
         return self.proc.stderr.read() if self.proc.stderr else ""
 
+    def workers(self):
+        """PIDs of the serving workers (none when it serves itself)."""
+        try:
+            with open("/proc/%d/task/%d/children" % (self.proc.pid, self.proc.pid)) as f:
+                return [int(p) for p in f.read().split()]
+        except OSError:
+            return []
+
     def rss_kib(self):
-        for line in open("/proc/%d/status" % self.proc.pid):
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
+        """Resident memory of the daemon and all its workers."""
+        total = 0
+        for pid in [self.proc.pid] + self.workers():
+            try:
+                for line in open("/proc/%d/status" % pid):
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        return total
 
 
 class Conn:
