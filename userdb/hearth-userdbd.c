@@ -392,6 +392,7 @@ static int worker_main(WorkerPool *p, unsigned index, void *userdata) {
                                              MAX(VARLINK_CONNECTIONS_PER_UID_MAX / n, 1U));
         d->balance = (WorkerBalance) { .pool = p, .index = index };
         varlink_server_set_accept_filter(d->server, worker_balance_accept_filter, &d->balance);
+        varlink_server_set_count_callback(d->server, worker_balance_count_changed, &d->balance);
 
         r = serve(d, false);
         if (r < 0)

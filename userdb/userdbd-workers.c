@@ -115,6 +115,13 @@ uint64_t worker_balance_accept_filter(VarlinkServer *s, void *userdata) {
         return DEFER_USEC;
 }
 
+void worker_balance_count_changed(VarlinkServer *s, void *userdata) {
+        WorkerBalance *b = userdata;
+
+        atomic_store_explicit(&b->pool->shared->connections[b->index], varlink_server_n_connections(s),
+                              memory_order_relaxed);
+}
+
 static int spawn(WorkerPool *p, unsigned i, WorkerMain fn, void *userdata) {
         pid_t parent = getpid(), pid;
 

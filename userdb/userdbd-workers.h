@@ -47,3 +47,6 @@ typedef struct WorkerBalance {
         uint64_t deferred_since;
 } WorkerBalance;
 uint64_t worker_balance_accept_filter(VarlinkServer *s, void *userdata);
+/* For varlink_server_set_count_callback(): keeps the published count
+ * current when connections close, so the others never see it too high. */
+void worker_balance_count_changed(VarlinkServer *s, void *userdata);

@@ -68,6 +68,8 @@ void varlink_connection_drop(VarlinkConnection *c) {
                 c->next->prev = c->prev;
         c->prev = c->next = NULL;
         s->n_connections--;
+        if (s->count_callback)
+                s->count_callback(s, s->count_callback_userdata);
 
         cancel_current(c);
         varlink_connection_unref(c); /* the list's reference */
@@ -334,6 +336,8 @@ int varlink_connection_new(VarlinkServer *s, int fd, const char *listen_name) {
                 c->next->prev = c;
         s->connections = c;
         s->n_connections++;
+        if (s->count_callback)
+                s->count_callback(s, s->count_callback_userdata);
 
         r = varlink_connection_attach(c);
         if (r < 0) {

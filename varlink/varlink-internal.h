@@ -44,6 +44,8 @@ struct VarlinkServer {
         VarlinkAcceptFilter accept_filter;
         void *accept_filter_userdata;
         bool keep_socket_files;
+        VarlinkCountCallback count_callback;
+        void *count_callback_userdata;
 };
 
 struct VarlinkConnection {

@@ -256,6 +256,13 @@ void varlink_server_set_accept_filter(VarlinkServer *s, VarlinkAcceptFilter filt
         s->accept_filter_userdata = userdata;
 }
 
+void varlink_server_set_count_callback(VarlinkServer *s, VarlinkCountCallback cb, void *userdata) {
+        if (!s)
+                return;
+        s->count_callback = cb;
+        s->count_callback_userdata = userdata;
+}
+
 void varlink_server_keep_socket_files(VarlinkServer *s) {
         if (s)
                 s->keep_socket_files = true;

@@ -168,6 +168,11 @@ unsigned varlink_server_n_connections(VarlinkServer *s);
  * NULL removes the filter. */
 typedef uint64_t (*VarlinkAcceptFilter)(VarlinkServer *s, void *userdata);
 void varlink_server_set_accept_filter(VarlinkServer *s, VarlinkAcceptFilter filter, void *userdata);
+/* Called after every change of varlink_server_n_connections() (a
+ * connection added or dropped), e.g. to publish the count to the other
+ * processes. NULL removes it. */
+typedef void (*VarlinkCountCallback)(VarlinkServer *s, void *userdata);
+void varlink_server_set_count_callback(VarlinkServer *s, VarlinkCountCallback cb, void *userdata);
 
 /* Socket files bound by varlink_server_listen_path() are left in place by
  * shutdown/free from now on: for a forked worker whose parent removes
