@@ -116,14 +116,10 @@ static void drop_watches(Daemon *d) {
         d->n_watches = 0;
 }
 
-static int setup_watches(Daemon *d) {
-        size_t n = strv_length(d->dirs);
-
-        drop_watches(d);
-        d->watches = calloc(n, sizeof(sd_event_source *));
-        if (!d->watches)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++) {
+/* The new watches are in place before the old ones go, so a change made
+ * while they are replaced (e.g. right after a reload) is not missed. */
+static int add_watches(Daemon *d) {
+        for (size_t i = 0; d->dirs[i]; i++) {
                 _cleanup_free_ char *p = strdup(d->dirs[i]);
                 uint32_t mask = IN_CREATE | IN_DELETE | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO |
                                 IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
@@ -148,6 +144,20 @@ static int setup_watches(Daemon *d) {
                         d->n_watches++;
         }
         return 0;
+}
+
+static int setup_watches(Daemon *d) {
+        sd_event_source **old = d->watches;
+        size_t n_old = d->n_watches;
+        int r;
+
+        d->n_watches = 0;
+        d->watches = calloc(strv_length(d->dirs), sizeof(sd_event_source *));
+        r = d->watches ? add_watches(d) : -ENOMEM;
+        for (size_t i = 0; i < n_old; i++)
+                sd_event_source_disable_unref(old[i]);
+        free(old);
+        return r;
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
