@@ -38,12 +38,14 @@ static int write_file(const char *dir, const char *name, const char *suffix, jso
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return -errno;
-        if (fchmod(fd, mode) < 0 || write(fd, text, n) != (ssize_t) n || rename(tmp, path) < 0) {
-                r = negative_errno();
+        r = RET_NERRNO(fchmod(fd, mode));
+        if (r >= 0)
+                r = write_all(fd, text, n);
+        if (r >= 0)
+                r = RET_NERRNO(rename(tmp, path));
+        if (r < 0)
                 (void) unlink(tmp);
-                return r;
-        }
-        return 0;
+        return r < 0 ? r : 0;
 }
 
 static void warn_cb(const char *path, int error, const char *why, void *userdata) {
