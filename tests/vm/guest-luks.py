@@ -318,5 +318,43 @@ with open("/dev/vdb", "rb") as f:
 check(state(r) == "absent" and head == bytes(len(head)) and os.path.exists("/dev/vdb"),
       "remove wipes the GPT and LUKS header, the device stays: %s %s" % (state(r), err(r)))
 
+# The way a user does it: hearthctl -> hearth-homed -> hearth-homework.
+sys.path.insert(0, os.path.join(srcdir, "tests/homed"))
+from homed_harness import Daemon  # noqa: E402
+
+d = Daemon(builddir, "/run/scratch/homed")
+try:
+    d.start()
+    kdf = ["--luks-pbkdf-type=pbkdf2", "--luks-pbkdf-force-iterations=1000"]
+    rc, out, e = d.ctl("create", "dmuser", "--storage=luks", "--disk-size=%d" % (128 << 20), *kdf,
+                       env={"NEWPASSWORD": "daemon pw"})
+    check(rc == 0, "hearthctl create --storage=luks through hearth-homed: %d %s" % (rc, e.strip()))
+    rc, out, e = d.ctl("activate", "dmuser", env={"PASSWORD": "daemon pw"})
+    err_, rec_ = d.call("Inspect", {"userName": "dmuser"})
+    dhome = (rec_ or {}).get("record", {}).get("homeDirectory", "")
+    check(rc == 0 and dm_exists("home-dmuser") and os.path.ismount(dhome),
+          "hearthctl activate: dm-crypt mapping and mount: %d %s" % (rc, e.strip()))
+    if os.path.ismount(dhome):
+        with open(os.path.join(dhome, "via-daemon.txt"), "w") as f:
+            f.write("through the daemon\n")
+    rc, out, e = d.ctl("lock", "dmuser")
+    check(rc == 0 and suspended("home-dmuser"), "hearthctl lock: the dm device is suspended: %d %s" % (rc, e.strip()))
+    rc, out, e = d.ctl("unlock", "dmuser", env={"PASSWORD": "daemon pw"})
+    check(rc == 0 and not suspended("home-dmuser"), "hearthctl unlock: resumed: %d %s" % (rc, e.strip()))
+    rc, out, e = d.ctl("deactivate", "dmuser")
+    check(rc == 0 and not dm_exists("home-dmuser") and not os.path.ismount(dhome),
+          "hearthctl deactivate: mapping and mount gone: %d %s" % (rc, e.strip()))
+    rc, out, e = d.ctl("activate", "dmuser", env={"PASSWORD": "not it"})
+    check(rc != 0 and not dm_exists("home-dmuser"), "hearthctl activate with a wrong password refused, nothing set up")
+    rc, out, e = d.ctl("with", "dmuser", "--", "cat", "via-daemon.txt", env={"PASSWORD": "daemon pw"})
+    check(rc == 0 and out == "through the daemon\n", "hearthctl with: the file written before is read back: %d %s" % (rc, e.strip()))
+    d.wait_idle("dmuser")
+    rc, out, e = d.ctl("remove", "dmuser")
+    check(rc == 0 and not os.path.exists(os.path.join(d.home, "dmuser.home")), "hearthctl remove: %d %s" % (rc, e.strip()))
+except Exception as ex:  # a harness failure is a test failure, never a crash without a verdict
+    check(False, "hearth-homed in the guest: %r; log: %s" % (ex, d.log()[-2000:] if d.proc else ""))
+finally:
+    d.stop()
+
 print("VMTEST %d failure(s)" % failures, flush=True)
 sys.exit(1 if failures else 0)
