@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
 #include <errno.h>
+#include <locale.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -145,6 +146,21 @@ json_tokener *varlink_tokener_new(void) {
         return json_tokener_new_ex(JSON_DEPTH_MAX);
 }
 
+/* The built-in C locale: newlocale() returns glibc's static object for a
+ * full "C" request, so this allocates nothing and never needs freeing. */
+static locale_t c_locale(void) {
+        static locale_t cached;
+        locale_t l = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+
+        if (!l) {
+                l = newlocale(LC_ALL_MASK, "C", (locale_t) 0);
+                if (!l)
+                        return (locale_t) 0;
+                __atomic_store_n(&cached, l, __ATOMIC_RELAXED);
+        }
+        return l;
+}
+
 int varlink_message_parse(json_tokener *tok, const char *p, size_t len, json_object **ret) {
         json_object *o;
 
@@ -162,7 +178,15 @@ int varlink_message_parse(json_tokener *tok, const char *p, size_t len, json_obj
 
         json_tokener_reset(tok);
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | (ascii ? 0 : JSON_TOKENER_VALIDATE_UTF8));
+        /* json-c switches to a "C" LC_NUMERIC locale around every parse
+         * (duplocale + newlocale + freelocale, with glibc's locale lock).
+         * If the thread already runs in glibc's built-in C locale those
+         * calls return it without copying or locking, so switch to it for
+         * the parse and back: the caller's locale is untouched. */
+        locale_t c = c_locale(), old = c ? uselocale(c) : (locale_t) 0;
         o = json_tokener_parse_ex(tok, p, (int) len);
+        if (old)
+                (void) uselocale(old);
         if (!o)
                 return -EBADMSG;
         if (json_tokener_get_parse_end(tok) != len || !json_object_is_type(o, json_type_object)) {
