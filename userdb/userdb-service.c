@@ -34,11 +34,11 @@ static const char *expected_service(UserDBService *s, VarlinkCall *call) {
         return isempty(n) ? s->service_name : n;
 }
 
-static int get_service(UserDBService *s, VarlinkCall *call, json_object *params, bool *ret_mux) {
-        json_object *v;
+/* `v`: the "service" value, NULL if absent or null. */
+static int check_service(UserDBService *s, VarlinkCall *call, json_object *v, bool *ret_mux) {
         const char *want = expected_service(s, call);
 
-        if (!json_object_object_get_ex(params, "service", &v) || !json_object_is_type(v, json_type_string))
+        if (!json_object_is_type(v, json_type_string))
                 return varlink_call_error_invalid_parameter(call, "service");
         if (!streq(json_object_get_string(v), want))
                 return varlink_call_error(call, USERDB_ERROR_BAD_SERVICE, NULL);
@@ -51,11 +51,16 @@ static int get_service(UserDBService *s, VarlinkCall *call, json_object *params,
         return 1;
 }
 
-/* Reads an optional id; 1 = set, 0 = absent/null, <0 after replying. */
-static int get_id(VarlinkCall *call, json_object *params, const char *field, uint64_t *ret) {
-        json_object *v;
+static int get_service(UserDBService *s, VarlinkCall *call, json_object *params, bool *ret_mux) {
+        json_object *v = NULL;
 
-        if (!json_object_object_get_ex(params, field, &v) || !v)
+        (void) json_object_object_get_ex(params, "service", &v);
+        return check_service(s, call, v, ret_mux);
+}
+
+/* Reads an optional id; 1 = set, 0 = absent/null, <0 after replying. */
+static int check_id(VarlinkCall *call, json_object *v, const char *field, uint64_t *ret) {
+        if (!v)
                 return 0;
         if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0 ||
             json_object_get_uint64(v) > USERDB_ID_MAX) {
@@ -64,6 +69,17 @@ static int get_id(VarlinkCall *call, json_object *params, const char *field, uin
         }
         *ret = json_object_get_uint64(v);
         return 1;
+}
+
+static int get_id(VarlinkCall *call, json_object *params, const char *field, uint64_t *ret) {
+        json_object *v = NULL;
+
+        (void) json_object_object_get_ex(params, field, &v);
+        return check_id(call, v, field, ret);
+}
+
+static const char *name_of(json_object *v) {
+        return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
 static const char *get_name(json_object *params, const char *field) {
@@ -222,16 +238,29 @@ static int get_record(VarlinkCall *call, json_object *params, void *userdata, bo
         bool mux = false;
         int r;
 
-        r = get_service(s, call, params, &mux);
+        /* One walk over the keys instead of a hash lookup per field. */
+        json_object *v_service = NULL, *v_id = NULL, *v_name = NULL;
+        size_t n_keys = 0;
+        json_object_object_foreach(params, key, val) {
+                n_keys++;
+                if (streq(key, "service"))
+                        v_service = val;
+                else if (streq(key, namefield))
+                        v_name = val;
+                else if (streq(key, idfield))
+                        v_id = val;
+        }
+
+        r = check_service(s, call, v_service, &mux);
         if (r <= 0)
                 return r;
-        r = get_id(call, params, idfield, &id);
+        r = check_id(call, v_id, idfield, &id);
         if (r < 0)
                 return 0;
-        name = get_name(params, namefield);
+        name = name_of(v_name);
         /* The filter fields are looked for only when there are keys left
          * besides service and the lookup key (the usual call has none). */
-        if (json_object_object_length(params) > 1 + (name ? 1 : 0) + (r > 0 ? 1 : 0)) {
+        if (n_keys > 1U + (name ? 1U : 0U) + (r > 0 ? 1U : 0U)) {
                 r = userdb_match_from_params(params, group, &bad, &m);
                 if (r == -ENOMEM)
                         return r;

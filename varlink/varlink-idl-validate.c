@@ -49,7 +49,9 @@ static int validate_struct(const VarlinkType *t, json_object *v, const char **re
 
                 json_object_object_foreach(v, key, val) {
                         size_t i = 0;
-                        while (i < t->n_fields && !streq(t->fields[i].name, key))
+                        /* The first byte settles most mismatches without a call. */
+                        while (i < t->n_fields &&
+                               (t->fields[i].name[0] != key[0] || !streq(t->fields[i].name, key)))
                                 i++;
                         if (i < t->n_fields)
                                 vals[i] = val;

@@ -146,6 +146,25 @@ json_tokener *varlink_tokener_new(void) {
         return json_tokener_new_ex(JSON_DEPTH_MAX);
 }
 
+static bool is_json_space(char c) {
+        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* A word at a time: this runs over every incoming message. */
+static bool is_ascii(const char *p, size_t n) {
+        uint64_t acc = 0;
+        size_t i = 0;
+
+        for (; i + sizeof acc <= n; i += sizeof acc) {
+                uint64_t w;
+                memcpy(&w, p + i, sizeof w);
+                acc |= w;
+        }
+        for (; i < n; i++)
+                acc |= (unsigned char) p[i];
+        return !(acc & UINT64_C(0x8080808080808080));
+}
+
 /* The built-in C locale: newlocale() returns glibc's static object for a
  * full "C" request, so this allocates nothing and never needs freeing. */
 static locale_t c_locale(void) {
@@ -165,16 +184,14 @@ int varlink_message_parse(json_tokener *tok, const char *p, size_t len, json_obj
         json_object *o;
 
         /* Trailing whitespace is harmless; strict mode would refuse it. */
-        while (len > 0 && strchr(" \t\r\n", p[len - 1]))
+        while (len > 0 && is_json_space(p[len - 1]))
                 len--;
         if (len == 0 || len > INT32_MAX)
                 return -EBADMSG;
 
         /* Pure ASCII is valid UTF-8: json-c's per-byte UTF-8 check is
          * only needed when a byte has the high bit set. */
-        bool ascii = true;
-        for (size_t i = 0; i < len && ascii; i++)
-                ascii = (unsigned char) p[i] < 0x80;
+        bool ascii = is_ascii(p, len);
 
         json_tokener_reset(tok);
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT | (ascii ? 0 : JSON_TOKENER_VALIDATE_UTF8));
