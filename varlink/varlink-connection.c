@@ -143,6 +143,10 @@ static void process(VarlinkConnection *c) {
                 r = varlink_message_parse(c->server->tokener, p, len, &m);
                 if (r >= 0)
                         r = varlink_connection_dispatch(c, m);
+                /* With nothing else queued, the reply goes out before the
+                 * parsed message is freed: the peer can go on meanwhile. */
+                if (r >= 0 && !c->dead && !varlink_buffer_has_message(&c->in))
+                        (void) flush(c);
                 json_object_put(m);
                 if (r < 0) {
                         varlink_connection_drop(c); /* not Varlink: no reply is possible */
