@@ -16,24 +16,54 @@
 #define READ_MIN 2048U
 #define JSON_DEPTH_MAX 64
 
+/* Messages carry secrets (passwords in Activate, AskPassword replies), so
+ * no byte of one is left behind in memory: consumed bytes are wiped when
+ * the buffer is reset or compacted, the whole buffer when it is freed,
+ * and growing copies instead of realloc() so no stale copy survives. */
+
 void varlink_buffer_done(VarlinkBuffer *b) {
+        if (b->data)
+                explicit_bzero(b->data, b->alloc);
         free(b->data);
         *b = (VarlinkBuffer) {};
 }
 
+static void buffer_reset(VarlinkBuffer *b) {
+        if (b->end > 0)
+                explicit_bzero(b->data, b->end);
+        b->begin = b->end = b->scanned = 0;
+}
+
 static void buffer_compact(VarlinkBuffer *b) {
+        size_t old_end = b->end;
+
         if (b->begin == 0)
                 return;
         memmove(b->data, b->data + b->begin, b->end - b->begin);
         b->end -= b->begin;
         b->scanned -= MIN(b->scanned, b->begin);
         b->begin = 0;
+        explicit_bzero(b->data + b->end, old_end - b->end);
+}
+
+static int buffer_grow(VarlinkBuffer *b, size_t n) {
+        char *d = malloc(n);
+
+        if (!d)
+                return -ENOMEM;
+        if (b->data) {
+                memcpy(d, b->data, b->end);
+                explicit_bzero(b->data, b->alloc);
+                free(b->data);
+        }
+        b->data = d;
+        b->alloc = n;
+        return 0;
 }
 
 /* Output side: grows without a cap here, the connection enforces its own. */
 static int buffer_reserve(VarlinkBuffer *b, size_t need) {
         size_t n;
-        char *d;
 
         if (b->alloc - b->end >= need)
                 return 0;
@@ -47,29 +77,21 @@ static int buffer_reserve(VarlinkBuffer *b, size_t need) {
         n = MAX(b->alloc, (size_t) BUFFER_INITIAL);
         while (n < b->end + need)
                 n *= 2;
-        d = realloc(b->data, n);
-        if (!d)
-                return -ENOMEM;
-        b->data = d;
-        b->alloc = n;
-        return 0;
+        return buffer_grow(b, n);
 }
 
 int varlink_buffer_read(VarlinkBuffer *b, int fd, size_t max) {
         ssize_t n;
 
         if (b->begin == b->end)
-                b->begin = b->end = b->scanned = 0;
+                buffer_reset(b);
 
         if (b->alloc - b->end < READ_MIN) {
                 buffer_compact(b);
                 if (b->alloc - b->end < READ_MIN && b->alloc < max) {
-                        size_t a = MIN(MAX(b->alloc * 2, (size_t) BUFFER_INITIAL), max);
-                        char *d = realloc(b->data, a);
-                        if (!d)
-                                return -ENOMEM;
-                        b->data = d;
-                        b->alloc = a;
+                        int r = buffer_grow(b, MIN(MAX(b->alloc * 2, (size_t) BUFFER_INITIAL), max));
+                        if (r < 0)
+                                return r;
                 }
         }
         if (b->alloc == b->end)
@@ -114,7 +136,7 @@ int varlink_buffer_append(VarlinkBuffer *b, const void *p, size_t n) {
         if (n == 0)
                 return 0;
         if (b->begin == b->end)
-                b->begin = b->end = 0;
+                buffer_reset(b);
         r = buffer_reserve(b, n);
         if (r < 0)
                 return r;
@@ -136,7 +158,7 @@ int varlink_buffer_flush(VarlinkBuffer *b, int fd) {
                 b->begin += n;
         }
         if (b->begin == b->end) {
-                b->begin = b->end = 0;
+                buffer_reset(b);
                 return 0;
         }
         return (int) MIN(b->end - b->begin, (size_t) INT32_MAX);
@@ -231,8 +253,10 @@ static const char *params_string(json_object *parameters, size_t *ret_len) {
 
 /* On failure the partial message is taken back so the stream stays framed. */
 static int finish(VarlinkBuffer *out, size_t mark, int r) {
-        if (r < 0 && out->end >= mark)
+        if (r < 0 && out->end >= mark) {
+                explicit_bzero(out->data + mark, out->end - mark);
                 out->end = mark;
+        }
         return r;
 }
 
@@ -248,7 +272,7 @@ int varlink_message_append_reply_raw(VarlinkBuffer *out, const char *parameters,
         if (need < n)
                 return -ENOMEM;
         if (out->begin == out->end)
-                out->begin = out->end = 0;
+                buffer_reset(out);
         r = buffer_reserve(out, need);
         if (r < 0)
                 return r;
