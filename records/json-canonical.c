@@ -171,6 +171,22 @@ static int member_cmp(const void *a, const void *b) {
 
 static int format_value(Out *o, json_object *v, bool pretty, unsigned depth);
 
+/* The closing bracket of a non-empty container: on its own line in the
+ * pretty form, indented like the line that opened it. */
+static int format_close(Out *o, bool pretty, unsigned depth, char bracket) {
+        int r;
+
+        if (pretty) {
+                r = out_putc(o, '\n');
+                if (r < 0)
+                        return r;
+                r = out_indent(o, depth);
+                if (r < 0)
+                        return r;
+        }
+        return out_putc(o, bracket);
+}
+
 static int format_object(Out *o, json_object *v, bool pretty, unsigned depth) {
         _cleanup_free_ Member *members = NULL;
         size_t n = 0, k = 0;
@@ -216,15 +232,7 @@ static int format_object(Out *o, json_object *v, bool pretty, unsigned depth) {
                         return r;
         }
 
-        if (pretty) {
-                r = out_putc(o, '\n');
-                if (r < 0)
-                        return r;
-                r = out_indent(o, depth);
-                if (r < 0)
-                        return r;
-        }
-        return out_putc(o, '}');
+        return format_close(o, pretty, depth, '}');
 }
 
 static int format_array(Out *o, json_object *v, bool pretty, unsigned depth) {
@@ -254,15 +262,7 @@ static int format_array(Out *o, json_object *v, bool pretty, unsigned depth) {
                         return r;
         }
 
-        if (pretty) {
-                r = out_putc(o, '\n');
-                if (r < 0)
-                        return r;
-                r = out_indent(o, depth);
-                if (r < 0)
-                        return r;
-        }
-        return out_putc(o, ']');
+        return format_close(o, pretty, depth, ']');
 }
 
 static int format_value(Out *o, json_object *v, bool pretty, unsigned depth) {
