@@ -16,6 +16,7 @@
 #include "macro.h"
 #include "userdb-service.h"
 #include "userdb.h"
+#include "userdbd-busy-poll.h"
 #include "userdbd-workers.h"
 #include "varlink.h"
 
@@ -30,6 +31,9 @@ typedef struct Daemon {
         const char *machine_id;
         uint64_t timeout_usec;
         unsigned n_workers;             /* 1: this process serves; more: a supervisor forks them */
+        uint64_t busy_poll_usec;
+        BusyPoll busy_poll;
+        _Atomic uint64_t busy_polling;  /* the spinning mask of a single serving process */
 
         DropinDB *db;                   /* as loaded at start; the service holds the current one */
         sd_event *event;
@@ -176,8 +180,11 @@ static void help(void) {
                "     --multiplexer[=NAME] Also serve a multiplexer socket [$HEARTH_USERDB_MULTIPLEXER, %s]\n"
                "     --machine-id=ID      Machine id for status.<id>.service [$HEARTH_USERDB_MACHINE_ID]\n"
                "     --timeout=MSEC       Multiplexer per-service timeout [$HEARTH_USERDB_TIMEOUT_MSEC, 3000]\n"
-               "     --workers=N          Serving processes, 1..%u [$HEARTH_USERDB_WORKERS, online CPUs]\n",
-               USERDB_SOCKET_DIR_DEFAULT, DEFAULT_SERVICE_NAME, USERDB_MULTIPLEXER, WORKERS_MAX);
+               "     --workers=N          Serving processes, 1..%u [$HEARTH_USERDB_WORKERS, online CPUs]\n"
+               "     --busy-poll=USEC     Keep polling this long after an event before sleeping,\n"
+               "                          0..%llu, 0 turns it off [$HEARTH_USERDB_BUSY_POLL_USEC, %llu]\n",
+               USERDB_SOCKET_DIR_DEFAULT, DEFAULT_SERVICE_NAME, USERDB_MULTIPLEXER, WORKERS_MAX,
+               BUSY_POLL_USEC_MAX, BUSY_POLL_USEC_DEFAULT);
 }
 
 static char **split_colon(const char *s) {
@@ -231,6 +238,16 @@ static int parse_workers(const char *s, unsigned *ret) {
         return 0;
 }
 
+static int parse_busy_poll(const char *s, uint64_t *ret) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(s, &end, 10);
+        if (errno || end == s || *end || *s == '-' || v > BUSY_POLL_USEC_MAX)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
 static unsigned default_workers(void) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         return n < 1 ? 1 : (unsigned) MIN(n, (long) WORKERS_MAX);
@@ -238,7 +255,7 @@ static unsigned default_workers(void) {
 
 static int parse_argv(Daemon *d, int argc, char *argv[]) {
         enum { ARG_DROPIN = 0x100, ARG_SOCKET_DIR, ARG_SERVICE, ARG_MULTIPLEXER, ARG_MACHINE_ID, ARG_TIMEOUT,
-               ARG_WORKERS };
+               ARG_WORKERS, ARG_BUSY_POLL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "dropin-dir", required_argument, NULL, ARG_DROPIN },
@@ -248,6 +265,7 @@ static int parse_argv(Daemon *d, int argc, char *argv[]) {
                 { "machine-id", required_argument, NULL, ARG_MACHINE_ID },
                 { "timeout", required_argument, NULL, ARG_TIMEOUT },
                 { "workers", required_argument, NULL, ARG_WORKERS },
+                { "busy-poll", required_argument, NULL, ARG_BUSY_POLL },
                 {}
         };
         const char *e;
@@ -269,6 +287,13 @@ static int parse_argv(Daemon *d, int argc, char *argv[]) {
         }
         if ((e = getenv("HEARTH_USERDB_WORKERS")) && *e && parse_workers(e, &d->n_workers) < 0) {
                 fprintf(stderr, "hearth-userdbd: bad $HEARTH_USERDB_WORKERS (1..%u): %s\n", WORKERS_MAX, e);
+                return -EINVAL;
+        }
+
+        d->busy_poll_usec = BUSY_POLL_USEC_DEFAULT;
+        if ((e = getenv("HEARTH_USERDB_BUSY_POLL_USEC")) && *e && parse_busy_poll(e, &d->busy_poll_usec) < 0) {
+                fprintf(stderr, "hearth-userdbd: bad $HEARTH_USERDB_BUSY_POLL_USEC (0..%llu): %s\n",
+                        BUSY_POLL_USEC_MAX, e);
                 return -EINVAL;
         }
 
@@ -307,6 +332,13 @@ static int parse_argv(Daemon *d, int argc, char *argv[]) {
                 case ARG_WORKERS:
                         if (parse_workers(optarg, &d->n_workers) < 0) {
                                 fprintf(stderr, "hearth-userdbd: bad --workers (1..%u): %s\n", WORKERS_MAX, optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_BUSY_POLL:
+                        if (parse_busy_poll(optarg, &d->busy_poll_usec) < 0) {
+                                fprintf(stderr, "hearth-userdbd: bad --busy-poll (0..%llu): %s\n",
+                                        BUSY_POLL_USEC_MAX, optarg);
                                 return -EINVAL;
                         }
                         break;
@@ -376,7 +408,7 @@ static int serve(Daemon *d, bool notify) {
                 return r;
         if (notify)
                 (void) sd_notify(false, "READY=1");
-        return sd_event_loop(d->event);
+        return busy_poll_loop(d->event, &d->busy_poll);
 }
 
 static void daemon_done(Daemon *d) {
@@ -401,6 +433,12 @@ static int worker_main(WorkerPool *p, unsigned index, void *userdata) {
         varlink_server_set_connection_limits(d->server, VARLINK_CONNECTIONS_MAX / n,
                                              MAX(VARLINK_CONNECTIONS_PER_UID_MAX / n, 1U));
         d->balance = (WorkerBalance) { .pool = p, .index = index };
+        d->busy_poll = (BusyPoll) {
+                .window_usec = d->busy_poll_usec,
+                .spinning = worker_pool_busy_polling(p),
+                .bit = index,
+                .max_spinning = busy_poll_max_spinning(),
+        };
         varlink_server_set_accept_filter(d->server, worker_balance_accept_filter, &d->balance);
         varlink_server_set_count_callback(d->server, worker_balance_count_changed, &d->balance);
 
@@ -469,8 +507,14 @@ int main(int argc, char *argv[]) {
 
         fprintf(stderr, "hearth-userdbd: serving %s/%s%s%s\n", d.socket_dir, d.service_name,
                 d.multiplexer_name ? " and " : "", d.multiplexer_name ?: "");
-        if (d.n_workers <= 1)
+        if (d.n_workers <= 1) {
+                d.busy_poll = (BusyPoll) {
+                        .window_usec = d.busy_poll_usec,
+                        .spinning = &d.busy_polling,
+                        .max_spinning = busy_poll_max_spinning(),
+                };
                 r = serve(&d, true);
+        }
         else {
                 r = worker_pool_new(d.n_workers, &pool);
                 if (r < 0)

@@ -33,6 +33,7 @@
 
 typedef struct Shared {
         _Atomic unsigned connections[WORKERS_MAX];
+        _Atomic uint64_t busy_polling;  /* bit i: worker i is spinning */
 } Shared;
 
 typedef struct Worker {
@@ -70,6 +71,7 @@ int worker_pool_new(unsigned n, WorkerPool **ret) {
         }
         for (unsigned i = 0; i < WORKERS_MAX; i++)
                 atomic_init(&p->shared->connections[i], SLOT_DEAD);
+        atomic_init(&p->shared->busy_polling, 0);
         *ret = p;
         return 0;
 }
@@ -84,6 +86,10 @@ WorkerPool *worker_pool_free(WorkerPool *p) {
 
 unsigned worker_pool_size(const WorkerPool *p) {
         return p ? p->n : 0;
+}
+
+_Atomic uint64_t *worker_pool_busy_polling(WorkerPool *p) {
+        return &p->shared->busy_polling;
 }
 
 uint64_t worker_balance_accept_filter(VarlinkServer *s, void *userdata) {
@@ -159,6 +165,9 @@ static void reap(WorkerPool *p, bool stopping) {
                         if (w->pid != pid)
                                 continue;
                         atomic_store(&p->shared->connections[i], SLOT_DEAD);
+                        /* A worker killed while spinning must not keep its
+                         * slot: the others could never spin again. */
+                        atomic_fetch_and(&p->shared->busy_polling, ~(UINT64_C(1) << i));
                         w->pid = 0;
                         if (stopping)
                                 break;

@@ -9,6 +9,7 @@
  * worker's connection count, so new connections go to the least loaded
  * worker. */
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "varlink.h"
@@ -29,6 +30,9 @@ static inline void worker_pool_freep(WorkerPool **p) {
                 *p = worker_pool_free(*p);
 }
 unsigned worker_pool_size(const WorkerPool *p);
+/* The bitmask of spinning workers (see userdbd-busy-poll.h), in the shared
+ * page; the supervisor clears a dead worker's bit. */
+_Atomic uint64_t *worker_pool_busy_polling(WorkerPool *p);
 
 /* Forks the workers and supervises them until SIGTERM or SIGINT, which it
  * forwards before waiting for every worker to exit (SIGKILL after 5 s).
