@@ -428,9 +428,10 @@ static void after_activate(Home *h, json_object *reply) {
         _cleanup_(user_record_unrefp) UserRecord *ur = NULL;
 
         /* ~/.identity won: take it over if it is one we trust and newer. */
-        if (rec && keys_check(h->manager, rec) >= 0 &&
-            user_record_load(rec, &h->manager->load_options, &ur, NULL) >= 0 &&
-            user_record_compare_last_change(ur, h->record) > 0) {
+        /* The signature is checked last: it is the costly part, and only a
+         * newer record needs it. */
+        if (rec && user_record_load(rec, &h->manager->load_options, &ur, NULL) >= 0 &&
+            user_record_compare_last_change(ur, h->record) > 0 && keys_check(h->manager, rec) >= 0) {
                 int r = home_save_record(h, rec);
                 if (r < 0)
                         fprintf(stderr, "hearth-homed: %s: cannot store newer embedded record: %s\n",

@@ -63,6 +63,15 @@ static int add_trusted(Manager *m, EVP_PKEY *k) {
                 return -ENOMEM;
         }
         m->trusted = l;
+        char **p = realloc(m->trusted_pem, (m->n_trusted + 1) * sizeof(*p));
+        if (!p) {
+                EVP_PKEY_free(k);
+                return -ENOMEM;
+        }
+        m->trusted_pem = p;
+        /* Without its text the key is still trusted, only slower to match. */
+        if (signing_key_public_pem(k, &m->trusted_pem[m->n_trusted]) < 0)
+                m->trusted_pem[m->n_trusted] = NULL;
         m->trusted[m->n_trusted++] = k;
         return 0;
 }
@@ -137,17 +146,23 @@ int keys_sign(Manager *m, json_object *record, json_object **ret) {
 int keys_check(Manager *m, json_object *record) {
         int r;
 
-        r = record_verify(record, m->trusted, 1);
+        r = record_verify_pem(record, m->trusted, (const char *const *) m->trusted_pem, 1);
         if (r < 0)
                 return r;
         if (r == RECORD_SIG_UNSIGNED)
                 return -EUCLEAN;
         if (r == RECORD_SIG_SIGNED || r == RECORD_SIG_SIGNED_EXCLUSIVE)
                 return 1;
-        r = record_verify(record, m->trusted, m->n_trusted);
+        r = record_verify_pem(record, m->trusted, (const char *const *) m->trusted_pem, m->n_trusted);
         if (r < 0)
                 return r;
         if (r == RECORD_SIG_SIGNED || r == RECORD_SIG_SIGNED_EXCLUSIVE)
                 return 0;
         return -EPERM;
+}
+
+void manager_forget_in_worker(Manager *m) {
+        /* OpenSSL clears an Ed25519 private key when it frees it. */
+        EVP_PKEY_free(m->private_key);
+        m->private_key = NULL;
 }

@@ -10,9 +10,6 @@
 #include "homed-manager.h"
 #include "macro.h"
 
-#ifndef HOMEWORK_PATH
-#define HOMEWORK_PATH "/usr/libexec/hearth/hearth-homework"
-#endif
 
 static int set_dir(char **where, const char *value, const char *env, const char *def) {
         const char *v = value ?: getenv(env);
@@ -30,12 +27,13 @@ static void help(void) {
                "     --home-root=DIR        Where new homes go ($HEARTH_HOME_ROOT, %s)\n"
                "     --userdb-dir=DIR       userdb socket directory ($HEARTH_USERDB_SOCKET_DIR, %s)\n"
                "     --socket=PATH          API socket ($HEARTH_HOMED_SOCKET, RUNTIME-DIR/io.hearth.Home)\n"
-               "     --homework=PATH        Worker binary ($HEARTH_HOMEWORK, %s)\n"
+               "     --homework=PATH        Run this worker program instead of a fork of the daemon\n"
+               "                            ($HEARTH_HOMEWORK; default: the built-in worker)\n"
                "     --trusted-key-dir=DIR  Also trust *.public keys in DIR (repeatable)\n"
                "     --bad-password-delay=MSEC\n"
                "                            Answer a wrong secret after this long (%llu)\n",
                HOMED_STATE_DIR_DEFAULT, HOMED_RUNTIME_DIR_DEFAULT, HOMED_HOME_ROOT_DEFAULT,
-               HOMED_USERDB_DIR_DEFAULT, HOMEWORK_PATH, HOMED_BAD_PASSWORD_DELAY_USEC_DEFAULT / 1000);
+               HOMED_USERDB_DIR_DEFAULT, HOMED_BAD_PASSWORD_DELAY_USEC_DEFAULT / 1000);
 }
 
 static int strv_push(char ***l, const char *s) {
@@ -103,8 +101,12 @@ static int parse_argv(Manager *m, int argc, char *argv[]) {
         if (set_dir(&m->state_dir, state, "HEARTH_HOMED_STATE_DIR", HOMED_STATE_DIR_DEFAULT) < 0 ||
             set_dir(&m->runtime_dir, runtime, "HEARTH_HOMED_RUNTIME_DIR", HOMED_RUNTIME_DIR_DEFAULT) < 0 ||
             set_dir(&m->home_root, root, "HEARTH_HOME_ROOT", HOMED_HOME_ROOT_DEFAULT) < 0 ||
-            set_dir(&m->userdb_dir, userdb, "HEARTH_USERDB_SOCKET_DIR", HOMED_USERDB_DIR_DEFAULT) < 0 ||
-            set_dir(&m->homework, hw, "HEARTH_HOMEWORK", HOMEWORK_PATH) < 0)
+            set_dir(&m->userdb_dir, userdb, "HEARTH_USERDB_SOCKET_DIR", HOMED_USERDB_DIR_DEFAULT) < 0)
+                return -ENOMEM;
+        hw = hw ?: getenv("HEARTH_HOMEWORK");
+        free(m->homework);
+        m->homework = NULL;
+        if (!isempty(hw) && !(m->homework = strdup(hw)))
                 return -ENOMEM;
         if (sock || getenv("HEARTH_HOMED_SOCKET"))
                 m->api_socket = strdup(sock ?: getenv("HEARTH_HOMED_SOCKET"));

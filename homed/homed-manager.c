@@ -41,9 +41,12 @@ Manager *manager_free(Manager *m) {
         varlink_server_free(m->userdb_server);
         varlink_server_free(m->api);
         EVP_PKEY_free(m->private_key);
-        for (size_t i = 0; i < m->n_trusted; i++)
+        for (size_t i = 0; i < m->n_trusted; i++) {
                 EVP_PKEY_free(m->trusted[i]);
+                free(m->trusted_pem[i]);
+        }
         free(m->trusted);
+        free(m->trusted_pem);
         free(m->state_dir);
         free(m->runtime_dir);
         free(m->home_root);

@@ -146,12 +146,14 @@ struct Manager {
         VarlinkServer *api;
         VarlinkServer *userdb_server;
         UserDBService *userdb;
-        char *state_dir, *runtime_dir, *home_root, *userdb_dir, *homework;
+        char *state_dir, *runtime_dir, *home_root, *userdb_dir;
+        char *homework;             /* NULL: fork the built-in worker */
         char **key_dirs;            /* where *.public files are trusted from */
         char *api_socket;
 
         EVP_PKEY *private_key;
         EVP_PKEY **trusted;
+        char **trusted_pem;         /* trusted[i] as PEM text, or NULL */
         size_t n_trusted;
 
         Home **homes;
@@ -182,6 +184,9 @@ bool manager_name_taken_elsewhere(Manager *m, const char *name);
 
 /* homed-keys.c: local.private/local.public and the trusted keys. */
 int keys_setup(Manager *m);
+/* In a forked worker, before it reads any input: wipes and drops the
+ * daemon's private signing key, which the worker has no use for. */
+void manager_forget_in_worker(Manager *m);
 /* Signs a record (returns a new object). -ENOKEY without a private key. */
 int keys_sign(Manager *m, json_object *record, json_object **ret);
 /* 1 signed by our key, 0 signed by another trusted key (read-only),
@@ -215,7 +220,7 @@ int home_build_group(Home *h, json_object **ret);
 int home_ratelimit(Home *h);
 void home_count_auth(Home *h, bool good);
 
-/* homed-worker.c: one hearth-homework process. */
+/* homed-worker.c: one worker process (a fork of the daemon, or --homework). */
 typedef void (*worker_done_t)(Worker *w, int r, json_object *reply, void *userdata);
 /* Starts `path` with request on stdin (request is serialized and the text
  * wiped). cb gets r = 0 and the parsed reply when the worker exited 0

@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-/* Runs one hearth-homework process: the request goes in on stdin (the
- * text is wiped as soon as it is written), the reply is collected from
- * stdout while sd-event watches the pipe and the child's exit. */
+/* Runs one worker process: the request goes in on stdin (the text is
+ * wiped as soon as it is written), the reply is collected from stdout
+ * while sd-event watches the pipe and the child's exit.
+ *
+ * By default the worker is a fork of the daemon that runs homework_main()
+ * without exec(): starting a program and linking its libraries cost more
+ * than a directory home's whole activation. Before it reads anything the
+ * child drops what it must not have: the daemon's signing key (freed,
+ * which wipes it), every descriptor but the two pipes and stderr, the
+ * blocked signals. With --homework=PATH the worker is that program
+ * instead, exec()ed with the same protocol. */
 
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 
 #include "homed-manager.h"
+#include "homework-main.h"
 #include "macro.h"
 
 #define REPLY_MAX (4U * 1024U * 1024U)
@@ -123,6 +132,8 @@ int worker_start(Manager *m, json_object *request, worker_done_t cb, void *userd
         w->cb = cb;
         w->userdata = userdata;
 
+        /* Nothing buffered may be written twice, by the child too. */
+        (void) fflush(NULL);
         w->pid = fork();
         if (w->pid < 0) {
                 r = -errno;
@@ -135,9 +146,15 @@ int worker_start(Manager *m, json_object *request, worker_done_t cb, void *userd
                 (void) sigprocmask(SIG_SETMASK, &ss, NULL);
                 if (dup2(in_r, STDIN_FILENO) < 0 || dup2(out_w, STDOUT_FILENO) < 0)
                         _exit(127);
-                execl(m->homework, "hearth-homework", (char *) NULL);
-                fprintf(stderr, "hearth-homed: cannot execute %s: %m\n", m->homework);
-                _exit(127);
+                if (m->homework) {
+                        execl(m->homework, "hearth-homework", (char *) NULL);
+                        fprintf(stderr, "hearth-homed: cannot execute %s: %m\n", m->homework);
+                        _exit(127);
+                }
+                manager_forget_in_worker(m);
+                if (close_range(STDERR_FILENO + 1, ~0U, 0) < 0)
+                        _exit(127);
+                _exit(homework_main());
         }
         closep(&out_w);
         (void) close(TAKE_FD(in_r));

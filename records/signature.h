@@ -91,3 +91,8 @@ int record_sign(json_object *record, EVP_PKEY *private_key, json_object **ret_si
  *             not base64; the record cannot be put into canonical form
  *   -ENOMEM, -EIO (OpenSSL failure) */
 int record_verify(json_object *record, EVP_PKEY *const *trusted, size_t n_trusted);
+/* The same, faster for a caller that verifies often: trusted_pem[i] (may
+ * be NULL, as may any element) is trusted[i] as signing_key_public_pem()
+ * formats it, so a "key" with exactly that text needs no decoding. */
+int record_verify_pem(json_object *record, EVP_PKEY *const *trusted, const char *const *trusted_pem,
+                      size_t n_trusted);

@@ -120,7 +120,7 @@ else
 fi
 
 homed_demo() {
-        local homed=$build/homed/hearth-homed homework=$build/homed/hearth-homework
+        local homed=$build/homed/hearth-homed
         local pw="demo $(head -c 6 /dev/urandom | base64)"
         # Globals: the EXIT trap runs after this function's locals are gone.
         homed_loop= homed_fs=$work/fs homed_pid=
@@ -142,7 +142,7 @@ homed_demo() {
         printf '\033[2m$ hearth-homed --state-dir=%s --runtime-dir=%s --home-root=%s --userdb-dir=%s &\033[0m\n' \
                 "$work/state" "$work/run" "$fsdir" "$work/homed-userdb" >&2
         "$homed" --state-dir="$work/state" --runtime-dir="$work/run" --home-root="$fsdir" \
-                --userdb-dir="$work/homed-userdb" --homework="$homework" >homed.log 2>&1 &
+                --userdb-dir="$work/homed-userdb" >homed.log 2>&1 &
         homed_pid=$!
         for _ in $(seq 250); do [ -S "$work/run/io.hearth.Home" ] && break; sleep 0.02; done
         export HEARTH_HOMED_SOCKET=$work/run/io.hearth.Home

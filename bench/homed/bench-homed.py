@@ -92,8 +92,7 @@ def bench_hearth(build, n):
     img, loop = loop_fs(fs)
     sock = os.path.join(tmp, "run", "io.hearth.Home")
     d = subprocess.Popen([f"{build}/homed/hearth-homed", f"--state-dir={tmp}/state", f"--runtime-dir={tmp}/run",
-                          f"--home-root={fs}", f"--userdb-dir={tmp}/userdb",
-                          f"--homework={build}/homed/hearth-homework"],
+                          f"--home-root={fs}", f"--userdb-dir={tmp}/userdb"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     res = {}
     try:

@@ -107,7 +107,8 @@ class Daemon:
         for d in (self.state, self.run, self.home, self.userdb):
             os.makedirs(d, exist_ok=True)
         self.sock = os.path.join(self.run, "io.hearth.Home")
-        self.homework = homework or os.path.join(builddir, "homed", "hearth-homework")
+        # None: the daemon's built-in (forked) worker; a path: that program.
+        self.homework = homework
         # The bad-password delay (3 s by default) would make every test of
         # a wrong secret slow; tests that check it pass their own value.
         self.extra = list(extra)
@@ -122,8 +123,8 @@ class Daemon:
         log = open(os.path.join(self.tmp, "homed.log"), "a")
         self.proc = subprocess.Popen(
             [os.path.join(self.b, "homed", "hearth-homed"), f"--state-dir={self.state}",
-             f"--runtime-dir={self.run}", f"--home-root={self.home}", f"--userdb-dir={self.userdb}",
-             f"--homework={homework or self.homework}"] + self.extra,
+             f"--runtime-dir={self.run}", f"--home-root={self.home}", f"--userdb-dir={self.userdb}"] +
+            ([f"--homework={homework or self.homework}"] if (homework or self.homework) else []) + self.extra,
             stdout=log, stderr=log)
         for _ in range(200):
             if os.path.exists(self.sock):

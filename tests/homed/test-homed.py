@@ -307,6 +307,16 @@ try:
     rc, out, e = d.ctl("passwd", "rl", env={"PASSWORD": "rl pw", "NEWPASSWORD": "rl new"})
     check(rc != 0 and "AuthenticationLimitHit" in e, "passwd is rate limited too")
 
+    # --- the worker as a program of its own (--homework=PATH, exec()ed)
+    d.stop()
+    d.start(homework=os.path.join(B, "homed", "hearth-homework"))
+    if d.call("Inspect", {"userName": "alice"})[1].get("state") != "inactive":
+        d.call("Deactivate", {"userName": "alice"})
+    err, p = d.call("Activate", {"userName": "alice", "secret": {"password": ["alice pw"]}})
+    check(err is None and p["state"] == "active", "activate through an exec()ed hearth-homework")
+    err, p = d.call("Deactivate", {"userName": "alice"})
+    check(err is None and p["state"] == "inactive", "deactivate through an exec()ed hearth-homework")
+
     # --- worker crash: registry consistent, nothing lost
     saved = open(record_file("alice")).read()
     crash = os.path.join(tmp, "crash-worker")

@@ -130,6 +130,47 @@ static void test_round_trip(void **state) {
         json_object_put(r);
 }
 
+/* The PEM shortcut gives the answers of the full decode: the same text
+ * matches, a differently wrapped text of the same key still matches
+ * through the decode, another key's text matches nothing. */
+static void test_verify_with_pem(void **state) {
+        _cleanup_pkey_ EVP_PKEY *key = NULL, *other = NULL;
+        _cleanup_free_ char *pem = NULL, *other_pem = NULL;
+        json_object *r = parse(record_text), *s = NULL, *e, *k;
+
+        assert_int_equal(signing_key_generate(&key), 0);
+        assert_int_equal(signing_key_generate(&other), 0);
+        assert_int_equal(signing_key_public_pem(key, &pem), 0);
+        assert_int_equal(signing_key_public_pem(other, &other_pem), 0);
+        assert_int_equal(record_sign(r, key, &s), 0);
+
+        const char *pems[] = { pem };
+        const char *none[] = { NULL };
+        const char *other_pems[] = { other_pem };
+        assert_int_equal(record_verify_pem(s, &key, pems, 1), RECORD_SIG_SIGNED_EXCLUSIVE);
+        assert_int_equal(record_verify_pem(s, &key, none, 1), RECORD_SIG_SIGNED_EXCLUSIVE);
+        assert_int_equal(record_verify_pem(s, &other, other_pems, 1), RECORD_SIG_FOREIGN);
+        EVP_PKEY *both[] = { other, key };
+        const char *both_pems[] = { other_pem, pem };
+        assert_int_equal(record_verify_pem(s, both, both_pems, 2), RECORD_SIG_SIGNED_EXCLUSIVE);
+
+        /* The same key with the base64 on two lines: not the trusted
+         * text, found by decoding. */
+        assert_true(json_object_object_get_ex(s, "signature", &e));
+        e = json_object_array_get_idx(e, 0);
+        char *nl = strchr(pem, '\n');
+        assert_non_null(nl);
+        char rewrapped[512];
+        snprintf(rewrapped, sizeof rewrapped, "%.*s\n%.20s\n%s", (int) (nl - pem), pem, nl + 1, nl + 21);
+        k = json_object_new_string(rewrapped);
+        json_object_object_add(e, "key", k);
+        assert_string_not_equal(rewrapped, pem);
+        assert_int_equal(record_verify_pem(s, &key, pems, 1), RECORD_SIG_SIGNED_EXCLUSIVE);
+
+        json_object_put(s);
+        json_object_put(r);
+}
+
 static void test_tamper(void **state) {
         _cleanup_pkey_ EVP_PKEY *key = NULL;
         json_object *r = parse(record_text), *s = NULL, *priv, *hp, *sig, *data;
@@ -292,6 +333,7 @@ int main(void) {
                 cmocka_unit_test(test_key_handling),
                 cmocka_unit_test(test_reject_other_key_types),
                 cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_verify_with_pem),
                 cmocka_unit_test(test_tamper),
                 cmocka_unit_test(test_unsigned_sections_free_to_change),
                 cmocka_unit_test(test_multiple_signatures),
