@@ -171,7 +171,6 @@ static int remove_key_at(const char *path, const FscryptPolicy *p, uint32_t *ret
 
         if (fd < 0)
                 return fd;
-        sync();
         return fscrypt_remove_key(fd, p, true, ret_flags);
 }
 
@@ -318,6 +317,13 @@ static int drop_caches(void) {
         return write(fd, "3", 1) == 1 ? 0 : -errno;
 }
 
+/* The removal itself syncs the file system and evicts every inode the key
+ * unlocked, with its page cache and the dentries of its plaintext names
+ * (what dropCaches asks for, done for this home alone); what the page
+ * cache of the block device holds is ciphertext. So the machine-wide
+ * drop_caches, which also throws away every other cache, is only worth it
+ * when the kernel reports inodes it could not evict: those only the caches
+ * pinned go with it, and the removal is asked again. */
 static int remove_key(HomeContext *c, HomeSetup *s) {
         _cleanup_close_ int fd = -EBADF;
         FscryptPolicy p;
@@ -333,20 +339,16 @@ static int remove_key(HomeContext *c, HomeSetup *s) {
         fd = open_fs_fd(c->image_path);
         if (fd < 0)
                 return fd;
-        sync();
         r = fscrypt_remove_key(fd, &p, true, &flags);
         if (r < 0)
                 return r;
         if ((flags & FSCRYPT_KEY_REMOVAL_STATUS_FLAG_FILES_BUSY) && home_record_drop_caches(c->record)) {
-                /* Inodes only pinned by the caches go with them; ask again. */
                 (void) drop_caches();
                 r = fscrypt_remove_key(fd, &p, true, &flags);
                 if (r < 0)
                         return r;
         }
         s->key_removal_flags = flags;
-        if (home_record_drop_caches(c->record))
-                (void) drop_caches();
         return 0;
 }
 

@@ -58,6 +58,13 @@ def open_errno(path):
         return e.errno
 
 
+def meminfo_kib(field):
+    for line in open("/proc/meminfo"):
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/meminfo")
+
+
 def slots(path):
     return {a: os.getxattr(path, a) for a in os.listxattr(path) if a.startswith("trusted.fscrypt_slot")}
 
@@ -108,8 +115,25 @@ try:
         p = subprocess.run(["userdbctl", "-j", "user", "fsuser"], capture_output=True, text=True)
         check(list(json.loads(p.stdout)["status"].values())[0]["state"] == "active", "userdb status is live")
 
+    # Plaintext in the page cache: 48 MiB written and read back stay cached
+    # while the home is active; the key removal must take them away.
+    big = os.path.join(home, "big.bin")
+    with open(big, "wb") as f:
+        for _ in range(48):
+            f.write(os.urandom(1 << 20))
+        f.flush()
+        os.fsync(f.fileno())
+    with open(big, "rb") as f:
+        while f.read(1 << 20):
+            pass
+    cached_before = meminfo_kib("Cached")
+
     rc, out, e = d.ctl("deactivate", "fsuser")
     check(rc == 0 and not is_mount(home), "deactivate")
+    cached_after = meminfo_kib("Cached")
+    check(cached_before - cached_after >= 40 * 1024,
+          f"deactivate evicts the home's cached plaintext (Cached fell by {(cached_before - cached_after) // 1024} MiB "
+          f"of 48 MiB read)")
     check(run(KEYSTATUS, image).stdout.strip() == "absent v2", "key status absent after deactivate")
     names = [n for n in os.listdir(image) if os.path.isfile(os.path.join(image, n))]
     check("note.txt" not in os.listdir(image) and names and
