@@ -1,58 +1,32 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 
-#include <dlfcn.h>
-#include <errno.h>
 #include <libcryptsetup.h>
 #include <libfdisk.h>
 #include <stddef.h>
 
+#include "dlopen-forward.h"
 #include "dlopen-libs.h"
 
-typedef struct Lib {
-        const char *soname;
-        void *handle;
-        int error; /* sticky: a library that failed to load is not retried */
-} Lib;
-
-static Lib cryptsetup = { .soname = "libcryptsetup.so.12" };
-static Lib fdisk = { .soname = "libfdisk.so.1" };
-static Lib argon2 = { .soname = "libargon2.so.1" };
+static DlopenLib cryptsetup = { .soname = "libcryptsetup.so.12" };
+static DlopenLib fdisk = { .soname = "libfdisk.so.1" };
+static DlopenLib argon2 = { .soname = "libargon2.so.1" };
 
 typeof(argon2i_hash_raw) *sym_argon2i_hash_raw;
 typeof(argon2id_hash_raw) *sym_argon2id_hash_raw;
 
-static int lib_load(Lib *l) {
-        if (l->handle)
-                return 0;
-        if (l->error < 0)
-                return l->error;
-        /* RTLD_LOCAL: nothing the library defines may interpose on the
-         * forwarders below or on anything else in the process. */
-        l->handle = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
-        if (!l->handle)
-                return (l->error = -EOPNOTSUPP);
-        return 0;
-}
-
-static void *lib_sym(Lib *l, const char *name) {
-        if (lib_load(l) < 0)
-                return NULL;
-        return dlsym(l->handle, name);
-}
-
 int dlopen_cryptsetup(void) {
-        return lib_load(&cryptsetup);
+        return dlopen_lib_load(&cryptsetup);
 }
 
 int dlopen_fdisk(void) {
-        return lib_load(&fdisk);
+        return dlopen_lib_load(&fdisk);
 }
 
 int dlopen_argon2(void) {
         if (sym_argon2i_hash_raw && sym_argon2id_hash_raw)
                 return 0;
-        sym_argon2i_hash_raw = (typeof(argon2i_hash_raw) *) lib_sym(&argon2, "argon2i_hash_raw");
-        sym_argon2id_hash_raw = (typeof(argon2id_hash_raw) *) lib_sym(&argon2, "argon2id_hash_raw");
+        sym_argon2i_hash_raw = (typeof(argon2i_hash_raw) *) dlopen_lib_sym(&argon2, "argon2i_hash_raw");
+        sym_argon2id_hash_raw = (typeof(argon2id_hash_raw) *) dlopen_lib_sym(&argon2, "argon2id_hash_raw");
         if (!sym_argon2i_hash_raw || !sym_argon2id_hash_raw) {
                 sym_argon2i_hash_raw = NULL;
                 sym_argon2id_hash_raw = NULL;
@@ -61,208 +35,186 @@ int dlopen_argon2(void) {
         return 0;
 }
 
-/* The definitions below are checked by the compiler against the
- * library's own declarations from its header. dlsym() on the handle
- * finds the library's function, never these forwarders. */
-#define FORWARD(lib, ret, fail, name, params, args)                     \
-        ret name params {                                               \
-                static typeof(name) *fn;                                \
-                if (!fn)                                                \
-                        fn = (typeof(name) *) lib_sym(&lib, #name);     \
-                if (!fn)                                                \
-                        return fail;                                    \
-                return fn args;                                         \
-        }
-
-#define FORWARD_VOID(lib, name, params, args)                           \
-        void name params {                                              \
-                static typeof(name) *fn;                                \
-                if (!fn)                                                \
-                        fn = (typeof(name) *) lib_sym(&lib, #name);     \
-                if (fn)                                                 \
-                        fn args;                                        \
-        }
-
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_activate_by_passphrase,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_activate_by_passphrase,
         (struct crypt_device *cd, const char *name, int keyslot, const char *passphrase, size_t passphrase_size, uint32_t flags),
         (cd, name, keyslot, passphrase, passphrase_size, flags))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_activate_by_volume_key,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_activate_by_volume_key,
         (struct crypt_device *cd, const char *name, const char *volume_key, size_t volume_key_size, uint32_t flags),
         (cd, name, volume_key, volume_key_size, flags))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_benchmark_pbkdf,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_benchmark_pbkdf,
         (struct crypt_device *cd, struct crypt_pbkdf_type *pbkdf, const char *password, size_t password_size, const char *salt, size_t salt_size, size_t volume_key_size, int (*progress)(uint32_t time_ms, void *usrptr), void *usrptr),
         (cd, pbkdf, password, password_size, salt, salt_size, volume_key_size, progress, usrptr))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_deactivate,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_deactivate,
         (struct crypt_device *cd, const char *name),
         (cd, name))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_deactivate_by_name,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_deactivate_by_name,
         (struct crypt_device *cd, const char *name, uint32_t flags),
         (cd, name, flags))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_format,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_format,
         (struct crypt_device *cd, const char *type, const char *cipher, const char *cipher_mode, const char *uuid, const char *volume_key, size_t volume_key_size, void *params),
         (cd, type, cipher, cipher_mode, uuid, volume_key, volume_key_size, params))
-FORWARD_VOID(cryptsetup, crypt_free,
+DLOPEN_FORWARD_VOID(cryptsetup, crypt_free,
         (struct crypt_device *cd),
         (cd))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_get_active_device,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_get_active_device,
         (struct crypt_device *cd, const char *name, struct crypt_active_device *cad),
         (cd, name, cad))
-FORWARD(cryptsetup, uint64_t, 0, crypt_get_data_offset,
+DLOPEN_FORWARD(cryptsetup, uint64_t, 0, crypt_get_data_offset,
         (struct crypt_device *cd),
         (cd))
-FORWARD(cryptsetup, const char *, NULL, crypt_get_device_name,
+DLOPEN_FORWARD(cryptsetup, const char *, NULL, crypt_get_device_name,
         (struct crypt_device *cd),
         (cd))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_init,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_init,
         (struct crypt_device **cd, const char *device),
         (cd, device))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_init_by_name,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_init_by_name,
         (struct crypt_device **cd, const char *name),
         (cd, name))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_keyslot_add_by_volume_key,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_keyslot_add_by_volume_key,
         (struct crypt_device *cd, int keyslot, const char *volume_key, size_t volume_key_size, const char *passphrase, size_t passphrase_size),
         (cd, keyslot, volume_key, volume_key_size, passphrase, passphrase_size))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_keyslot_destroy,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_keyslot_destroy,
         (struct crypt_device *cd, int keyslot),
         (cd, keyslot))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_keyslot_max,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_keyslot_max,
         (const char *type),
         (type))
-FORWARD(cryptsetup, crypt_keyslot_info, CRYPT_SLOT_INVALID, crypt_keyslot_status,
+DLOPEN_FORWARD(cryptsetup, crypt_keyslot_info, CRYPT_SLOT_INVALID, crypt_keyslot_status,
         (struct crypt_device *cd, int keyslot),
         (cd, keyslot))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_load,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_load,
         (struct crypt_device *cd, const char *requested_type, void *params),
         (cd, requested_type, params))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_resize,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_resize,
         (struct crypt_device *cd, const char *name, uint64_t new_size),
         (cd, name, new_size))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_resume_by_passphrase,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_resume_by_passphrase,
         (struct crypt_device *cd, const char *name, int keyslot, const char *passphrase, size_t passphrase_size),
         (cd, name, keyslot, passphrase, passphrase_size))
-FORWARD_VOID(cryptsetup, crypt_set_log_callback,
+DLOPEN_FORWARD_VOID(cryptsetup, crypt_set_log_callback,
         (struct crypt_device *cd, void (*log)(int level, const char *msg, void *usrptr), void *usrptr),
         (cd, log, usrptr))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_set_pbkdf_type,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_set_pbkdf_type,
         (struct crypt_device *cd, const struct crypt_pbkdf_type *pbkdf),
         (cd, pbkdf))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_suspend,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_suspend,
         (struct crypt_device *cd, const char *name),
         (cd, name))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_token_json_get,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_token_json_get,
         (struct crypt_device *cd, int token, const char **json),
         (cd, token, json))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_token_json_set,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_token_json_set,
         (struct crypt_device *cd, int token, const char *json),
         (cd, token, json))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_token_max,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_token_max,
         (const char *type),
         (type))
-FORWARD(cryptsetup, crypt_token_info, CRYPT_TOKEN_INVALID, crypt_token_status,
+DLOPEN_FORWARD(cryptsetup, crypt_token_info, CRYPT_TOKEN_INVALID, crypt_token_status,
         (struct crypt_device *cd, int token, const char **type),
         (cd, token, type))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_volume_key_get,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_volume_key_get,
         (struct crypt_device *cd, int keyslot, char *volume_key, size_t *volume_key_size, const char *passphrase, size_t passphrase_size),
         (cd, keyslot, volume_key, volume_key_size, passphrase, passphrase_size))
-FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_volume_key_keyring,
+DLOPEN_FORWARD(cryptsetup, int, -EOPNOTSUPP, crypt_volume_key_keyring,
         (struct crypt_device *cd, int enable),
         (cd, enable))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_add_partition,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_add_partition,
         (struct fdisk_context *cxt, struct fdisk_partition *pa, size_t *partno),
         (cxt, pa, partno))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_assign_device_by_fd,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_assign_device_by_fd,
         (struct fdisk_context *cxt, int fd, const char *fname, int readonly),
         (cxt, fd, fname, readonly))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_create_disklabel,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_create_disklabel,
         (struct fdisk_context *cxt, const char *name),
         (cxt, name))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_deassign_device,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_deassign_device,
         (struct fdisk_context *cxt, int nosync),
         (cxt, nosync))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_disable_dialogs,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_disable_dialogs,
         (struct fdisk_context *cxt, int disable),
         (cxt, disable))
-FORWARD(fdisk, struct fdisk_label *, NULL, fdisk_get_label,
+DLOPEN_FORWARD(fdisk, struct fdisk_label *, NULL, fdisk_get_label,
         (struct fdisk_context *cxt, const char *name),
         (cxt, name))
-FORWARD(fdisk, size_t, 0, fdisk_get_npartitions,
+DLOPEN_FORWARD(fdisk, size_t, 0, fdisk_get_npartitions,
         (struct fdisk_context *cxt),
         (cxt))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_get_partition,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_get_partition,
         (struct fdisk_context *cxt, size_t partno, struct fdisk_partition **pa),
         (cxt, partno, pa))
-FORWARD(fdisk, unsigned long, 0, fdisk_get_sector_size,
+DLOPEN_FORWARD(fdisk, unsigned long, 0, fdisk_get_sector_size,
         (struct fdisk_context *cxt),
         (cxt))
-FORWARD(fdisk, int, 0, fdisk_has_label,
+DLOPEN_FORWARD(fdisk, int, 0, fdisk_has_label,
         (struct fdisk_context *cxt),
         (cxt))
-FORWARD(fdisk, int, 0, fdisk_is_labeltype,
+DLOPEN_FORWARD(fdisk, int, 0, fdisk_is_labeltype,
         (struct fdisk_context *cxt, enum fdisk_labeltype id),
         (cxt, id))
-FORWARD(fdisk, struct fdisk_parttype *, NULL, fdisk_label_get_parttype_from_string,
+DLOPEN_FORWARD(fdisk, struct fdisk_parttype *, NULL, fdisk_label_get_parttype_from_string,
         (const struct fdisk_label *lb, const char *str),
         (lb, str))
-FORWARD(fdisk, struct fdisk_context *, NULL, fdisk_new_context,
+DLOPEN_FORWARD(fdisk, struct fdisk_context *, NULL, fdisk_new_context,
         (void),
         ())
-FORWARD(fdisk, struct fdisk_partition *, NULL, fdisk_new_partition,
+DLOPEN_FORWARD(fdisk, struct fdisk_partition *, NULL, fdisk_new_partition,
         (void),
         ())
-FORWARD(fdisk, const char *, NULL, fdisk_partition_get_name,
+DLOPEN_FORWARD(fdisk, const char *, NULL, fdisk_partition_get_name,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD(fdisk, fdisk_sector_t, 0, fdisk_partition_get_size,
+DLOPEN_FORWARD(fdisk, fdisk_sector_t, 0, fdisk_partition_get_size,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD(fdisk, fdisk_sector_t, 0, fdisk_partition_get_start,
+DLOPEN_FORWARD(fdisk, fdisk_sector_t, 0, fdisk_partition_get_start,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD(fdisk, struct fdisk_parttype *, NULL, fdisk_partition_get_type,
+DLOPEN_FORWARD(fdisk, struct fdisk_parttype *, NULL, fdisk_partition_get_type,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD(fdisk, const char *, NULL, fdisk_partition_get_uuid,
+DLOPEN_FORWARD(fdisk, const char *, NULL, fdisk_partition_get_uuid,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD(fdisk, int, 0, fdisk_partition_has_size,
+DLOPEN_FORWARD(fdisk, int, 0, fdisk_partition_has_size,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD(fdisk, int, 0, fdisk_partition_has_start,
+DLOPEN_FORWARD(fdisk, int, 0, fdisk_partition_has_start,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD(fdisk, int, 0, fdisk_partition_is_used,
+DLOPEN_FORWARD(fdisk, int, 0, fdisk_partition_is_used,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_name,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_name,
         (struct fdisk_partition *pa, const char *name),
         (pa, name))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_partno,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_partno,
         (struct fdisk_partition *pa, size_t num),
         (pa, num))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_size,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_size,
         (struct fdisk_partition *pa, uint64_t sz),
         (pa, sz))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_start,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_start,
         (struct fdisk_partition *pa, uint64_t off),
         (pa, off))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_type,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_type,
         (struct fdisk_partition *pa, struct fdisk_parttype *type),
         (pa, type))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_uuid,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_partition_set_uuid,
         (struct fdisk_partition *pa, const char *uuid),
         (pa, uuid))
-FORWARD(fdisk, const char *, NULL, fdisk_parttype_get_string,
+DLOPEN_FORWARD(fdisk, const char *, NULL, fdisk_parttype_get_string,
         (const struct fdisk_parttype *t),
         (t))
-FORWARD_VOID(fdisk, fdisk_unref_context,
+DLOPEN_FORWARD_VOID(fdisk, fdisk_unref_context,
         (struct fdisk_context *cxt),
         (cxt))
-FORWARD_VOID(fdisk, fdisk_unref_partition,
+DLOPEN_FORWARD_VOID(fdisk, fdisk_unref_partition,
         (struct fdisk_partition *pa),
         (pa))
-FORWARD_VOID(fdisk, fdisk_unref_parttype,
+DLOPEN_FORWARD_VOID(fdisk, fdisk_unref_parttype,
         (struct fdisk_parttype *t),
         (t))
-FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_write_disklabel,
+DLOPEN_FORWARD(fdisk, int, -EOPNOTSUPP, fdisk_write_disklabel,
         (struct fdisk_context *cxt),
         (cxt))
