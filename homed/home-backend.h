@@ -27,6 +27,7 @@ typedef struct HomeContext {
         const HomeRecord *record;
         char *image_path;               /* effective imagePath */
         char *home_directory;           /* effective homeDirectory */
+        char *dirty_marker;             /* runtime marker file; NULL: the image's xattr */
         /* Passphrases to open the storage with (activate, unlock, passwd:
          * the old ones), or to wrap the keys under (create). Wiped. */
         char **passphrases;

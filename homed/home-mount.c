@@ -84,9 +84,12 @@ static bool dirty_unsupported(const char *image_path) {
         return strncmp(image_path, "/dev/", 5) == 0;
 }
 
-int home_dirty_get(const char *image_path) {
+int home_dirty_get(const char *marker, const char *image_path) {
         char v[8];
+        struct stat st;
 
+        if (marker)
+                return fstatat(AT_FDCWD, marker, &st, AT_SYMLINK_NOFOLLOW) >= 0 ? 1 : errno == ENOENT ? 0 : -errno;
         if (dirty_unsupported(image_path))
                 return 0;
         if (lgetxattr(image_path, HOME_DIRTY_XATTR, v, sizeof v) >= 0)
@@ -94,13 +97,22 @@ int home_dirty_get(const char *image_path) {
         return errno == ENODATA ? 0 : -errno;
 }
 
-int home_dirty_set(const char *image_path) {
+int home_dirty_set(const char *marker, const char *image_path) {
+        if (marker) {
+                int fd = open(marker, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                if (fd < 0)
+                        return -errno;
+                close(fd);
+                return 0;
+        }
         if (dirty_unsupported(image_path))
                 return 0;
         return RET_NERRNO(lsetxattr(image_path, HOME_DIRTY_XATTR, "1", 1, 0));
 }
 
-int home_dirty_clear(const char *image_path) {
+int home_dirty_clear(const char *marker, const char *image_path) {
+        if (marker)
+                return unlink(marker) >= 0 || errno == ENOENT ? 0 : -errno;
         if (dirty_unsupported(image_path))
                 return 0;
         if (lremovexattr(image_path, HOME_DIRTY_XATTR) >= 0 || errno == ENODATA)

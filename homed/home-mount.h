@@ -24,9 +24,13 @@ int home_umount(const char *target, bool force);
  * -errno only for errors other than a missing path. */
 int home_is_mounted_from(const char *target, const char *source);
 
-/* The dirty marker on the image (file or directory). get: 1 set, 0 not;
- * set/clear: 0. All return -errno on failure (clear of an absent marker
- * is not one). */
-int home_dirty_get(const char *image_path);
-int home_dirty_set(const char *image_path);
-int home_dirty_clear(const char *image_path);
+/* The dirty marker: the file `marker` when given, else (a worker run
+ * without a daemon) the user.home-dirty xattr on the image. What the
+ * marker guards (mounts, device mappings, keys in the kernel) does not
+ * outlive a reboot, so the daemon keeps its markers in its runtime
+ * directory, where setting one costs no write to the home's file system.
+ * get: 1 set, 0 not; set/clear: 0. All return -errno on failure (clear of
+ * an absent marker is not one). */
+int home_dirty_get(const char *marker, const char *image_path);
+int home_dirty_set(const char *marker, const char *image_path);
+int home_dirty_clear(const char *marker, const char *image_path);

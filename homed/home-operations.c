@@ -50,7 +50,7 @@ static bool in_place(const HomeContext *c) {
 /* Mounted (or, used in place, marked) = the home is active or locked. */
 static int is_exposed(HomeContext *c) {
         if (in_place(c))
-                return home_dirty_get(c->image_path);
+                return home_dirty_get(c->dirty_marker, c->image_path);
         return home_is_mounted_from(c->home_directory, c->image_path);
 }
 
@@ -77,7 +77,7 @@ int home_state(HomeContext *c, const HomeBackend *b, HomeStatus *st) {
                 st->state = exposed == HOME_EXPOSED_LOCKED || st->key_status == FSCRYPT_KEY_ABSENT || st->key_status == FSCRYPT_KEY_INCOMPLETELY_REMOVED
                         ? "locked" : "active";
         else {
-                r = home_dirty_get(c->image_path);
+                r = home_dirty_get(c->dirty_marker, c->image_path);
                 if (r < 0)
                         return r;
                 st->state = r ? "dirty" : "inactive";
@@ -126,7 +126,8 @@ static int fix_ownership(HomeContext *c, HomeSetup *s) {
 }
 
 static int undo_dirty(void *userdata) {
-        return home_dirty_clear(userdata);
+        HomeContext *c = userdata;
+        return home_dirty_clear(c->dirty_marker, c->image_path);
 }
 
 typedef struct MountUndo {
@@ -150,17 +151,15 @@ static int undo_mount(void *userdata) {
 }
 
 static int expose(HomeContext *c, HomeSetup *s) {
-        _cleanup_free_ char *image = strdup(c->image_path);
         MountUndo *u;
         bool created = false;
         int r;
 
-        if (!image)
-                return -ENOMEM;
-        r = home_dirty_set(c->image_path);
+        r = home_dirty_set(c->dirty_marker, c->image_path);
         if (r < 0)
                 return r;
-        r = home_setup_push_undo(s, "clear dirty marker", undo_dirty, TAKE_PTR(image), free);
+        /* The context outlives the setup: undo runs inside home_run(). */
+        r = home_setup_push_undo(s, "clear dirty marker", undo_dirty, c, NULL);
         if (r < 0)
                 return r;
         if (in_place(c))
@@ -247,7 +246,7 @@ static int recover_dirty(HomeContext *c, const HomeBackend *b, HomeSetup *s, Hom
         int r = b->deactivate(c, s);
         if (r < 0)
                 return r;
-        r = home_dirty_clear(c->image_path);
+        r = home_dirty_clear(c->dirty_marker, c->image_path);
         if (r < 0)
                 return r;
         st->recovered_dirty = true;
@@ -302,7 +301,7 @@ static int run_deactivate(HomeContext *c, const HomeBackend *b, HomeSetup *s, Ho
         r = b->deactivate(c, s);
         if (r < 0)
                 return r;
-        return home_dirty_clear(c->image_path);
+        return home_dirty_clear(c->dirty_marker, c->image_path);
 }
 
 static int run_lock(HomeContext *c, const HomeBackend *b, HomeSetup *s, HomeStatus *st) {
@@ -434,6 +433,12 @@ int home_run(const HomeRequest *req, HomeStatus *status, json_object **ret_recor
         if (!b)
                 return -EPROTONOSUPPORT;
         c.force = req->op == HOME_OP_DEACTIVATE_FORCE;
+        if (req->marker_dir && asprintf(&c.dirty_marker, "%s/%s.dirty", req->marker_dir,
+                                        req->record->user_name) < 0) {
+                c.dirty_marker = NULL;
+                r = -ENOMEM;
+                goto finish;
+        }
         r = home_record_image_path(req->record, &c.image_path);
         if (r >= 0)
                 r = home_record_home_directory(req->record, &c.home_directory);
@@ -515,5 +520,6 @@ finish:
         strv_free_erase(c.new_passphrases);
         free(c.image_path);
         free(c.home_directory);
+        free(c.dirty_marker);
         return r;
 }

@@ -45,6 +45,7 @@ typedef struct HomeRequest {
         const HomeSecret *old_secret;   /* passwd: opens the existing slots */
         const HomeRecord *old_record;   /* passwd: optional, old secret checked against it */
         uint64_t size;                  /* resize */
+        const char *marker_dir;         /* runtime directory for dirty markers, or NULL */
 } HomeRequest;
 
 /* Runs one operation. Fills *status (always, as far as known) and, on

@@ -350,6 +350,7 @@ static int run_worker(Home *h, const char *operation, json_object *record, json_
                 return -ENOMEM;
         json_object_object_add(req, "operation", json_object_new_string(operation));
         json_object_object_add(req, "record", json_object_get(record ?: user_record_json(h->record)));
+        json_object_object_add(req, "markerDirectory", json_object_new_string(h->manager->marker_dir));
         if (secret)
                 json_object_object_add(req, "secret", json_object_get(secret));
         if (extra) {

@@ -49,6 +49,7 @@ Manager *manager_free(Manager *m) {
         free(m->trusted_pem);
         free(m->state_dir);
         free(m->runtime_dir);
+        free(m->marker_dir);
         free(m->home_root);
         free(m->userdb_dir);
         free(m->homework);
@@ -265,6 +266,13 @@ int manager_startup(Manager *m) {
         r = mkdir_p(m->runtime_dir, 0755);
         if (r < 0)
                 return fprintf(stderr, "hearth-homed: %s: %s\n", m->runtime_dir, strerror(-r)), r;
+        /* The workers' dirty markers: runtime state, gone with a reboot
+         * like the mounts and keys they guard. */
+        if (asprintf(&m->marker_dir, "%s/markers", m->runtime_dir) < 0)
+                return -ENOMEM;
+        r = mkdir_p(m->marker_dir, 0700);
+        if (r < 0)
+                return fprintf(stderr, "hearth-homed: %s: %s\n", m->marker_dir, strerror(-r)), r;
         r = keys_setup(m);
         if (r < 0)
                 return fprintf(stderr, "hearth-homed: signing keys: %s\n", strerror(-r)), r;

@@ -148,6 +148,7 @@ struct Manager {
         UserDBService *userdb;
         char *state_dir, *runtime_dir, *home_root, *userdb_dir;
         char *homework;             /* NULL: fork the built-in worker */
+        char *marker_dir;           /* RUNTIME-DIR/markers: the workers' dirty markers */
         char **key_dirs;            /* where *.public files are trusted from */
         char *api_socket;
 

@@ -144,6 +144,11 @@ int homework_main(void) {
                 r = home_record_load(rec, NULL, &record);
         if (r >= 0 && json_get_object(req, "oldRecord"))
                 r = home_record_load(json_get_object(req, "oldRecord"), NULL, &old_record);
+        if (r >= 0 && json_object_object_get_ex(req, "markerDirectory", &f)) {
+                hr.marker_dir = json_object_is_type(f, json_type_string) ? json_object_get_string(f) : NULL;
+                if (!hr.marker_dir || hr.marker_dir[0] != '/')
+                        r = -EINVAL;
+        }
         if (r >= 0 && json_object_object_get_ex(req, "size", &f)) {
                 if (!json_object_is_type(f, json_type_int) || json_object_get_int64(f) < 0)
                         r = -EINVAL;

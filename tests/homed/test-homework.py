@@ -241,6 +241,22 @@ try:
     rc, r = worker("remove", new_record)
     check(rc != 0 and r["error"]["name"] == "HomeBusy", "remove refuses an active home")
     worker("deactivate", new_record)
+
+    # --- dirty markers in a runtime directory (as hearth-homed asks)
+    markers = os.path.join(tmp, "markers")
+    os.mkdir(markers)
+    rc, r = worker("activate", new_record, [pw2], markerDirectory="markers")
+    check(rc != 0 and r["error"]["name"] == "InvalidRequest", "a relative markerDirectory is refused")
+    rc, r = worker("activate", new_record, [pw2], markerDirectory=markers)
+    marker = os.path.join(markers, new_record["userName"] + ".dirty")
+    check(rc == 0 and os.path.exists(marker) and "user.home-dirty" not in os.listxattr(image),
+          "activate sets the marker file, not the xattr")
+    run("umount", home)
+    rc, r = worker("inspect", new_record, markerDirectory=markers)
+    check(r["status"]["state"] == "dirty", "an interrupted activation is dirty by the marker file")
+    rc, r = worker("deactivate", new_record, markerDirectory=markers)
+    check(rc == 0 and not os.path.exists(marker) and r["status"]["state"] == "inactive",
+          "deactivate of the dirty home cleans up and clears the marker file")
     check(key_status(image) == "absent v2", "key gone after recovery and deactivate")
 
     # --- remove
