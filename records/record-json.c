@@ -36,11 +36,43 @@ int record_error(RecordError *error, int r, const char *field, const char *fmt, 
         return r;
 }
 
+/* Appends s (n bytes) at *at, keeping room for the NUL. */
+static void path_put(char *buf, size_t size, size_t *at, const char *s, size_t n) {
+        if (*at + 1 >= size)
+                return;
+        n = MIN(n, size - 1 - *at);
+        memcpy(buf + *at, s, n);
+        *at += n;
+}
+
+/* Runs for every field of every record loaded (validation builds each
+ * field's path before it knows whether an error needs it), so it copies
+ * instead of going through snprintf(), which cost more than the checks. */
 void record_field_path(char *buf, size_t size, const char *parent, const char *name, size_t index) {
-        if (name)
-                (void) snprintf(buf, size, "%s%s%s", isempty(parent) ? "" : parent, isempty(parent) ? "" : ".", name);
-        else
-                (void) snprintf(buf, size, "%s[%zu]", parent ? parent : "", index);
+        size_t at = 0;
+
+        if (size == 0)
+                return;
+        if (name) {
+                if (!isempty(parent)) {
+                        path_put(buf, size, &at, parent, strlen(parent));
+                        path_put(buf, size, &at, ".", 1);
+                }
+                path_put(buf, size, &at, name, strlen(name));
+        } else {
+                char digits[24];
+                size_t k = sizeof digits;
+
+                do
+                        digits[--k] = (char) ('0' + index % 10);
+                while ((index /= 10) > 0);
+                if (parent)
+                        path_put(buf, size, &at, parent, strlen(parent));
+                path_put(buf, size, &at, "[", 1);
+                path_put(buf, size, &at, digits + k, sizeof digits - k);
+                path_put(buf, size, &at, "]", 1);
+        }
+        buf[at] = 0;
 }
 
 /* json-c's strict mode still lets through things a record must not carry:

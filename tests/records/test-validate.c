@@ -134,6 +134,28 @@ static void test_misc(void **state) {
         assert_false(utf8_is_valid_n("a\0b", 3));
 }
 
+static void test_field_paths(void **state) {
+        char b[64], tiny[6];
+
+        record_field_path(b, sizeof b, "privileged", "hashedPassword", 0);
+        assert_string_equal(b, "privileged.hashedPassword");
+        record_field_path(b, sizeof b, "", "userName", 0);
+        assert_string_equal(b, "userName");
+        record_field_path(b, sizeof b, NULL, "uid", 0);
+        assert_string_equal(b, "uid");
+        record_field_path(b, sizeof b, "perMachine", NULL, 0);
+        assert_string_equal(b, "perMachine[0]");
+        record_field_path(b, sizeof b, "memberOf", NULL, 18446744073709551615ULL);
+        assert_string_equal(b, "memberOf[18446744073709551615]");
+        record_field_path(b, sizeof b, NULL, NULL, 7);
+        assert_string_equal(b, "[7]");
+        /* Truncated, always terminated. */
+        record_field_path(tiny, sizeof tiny, "privileged", "x", 0);
+        assert_string_equal(tiny, "privi");
+        record_field_path(tiny, sizeof tiny, "ab", NULL, 12345);
+        assert_string_equal(tiny, "ab[12");
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_user_names),
@@ -143,6 +165,7 @@ int main(void) {
                 cmocka_unit_test(test_pkcs11_base64),
                 cmocka_unit_test(test_ids),
                 cmocka_unit_test(test_misc),
+                cmocka_unit_test(test_field_paths),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
