@@ -61,3 +61,27 @@ static inline void *dlopen_lib_sym(DlopenLib *l, const char *name) {
                 if (fn)                                                 \
                         fn args;                                        \
         }
+
+/* Destructors that do nothing when given NULL (libsystemd's *_unref(),
+ * OpenSSL's *_free()): such a call is answered here, so a program that
+ * only cleans up never loads the library. */
+#define DLOPEN_FORWARD_UNREF(lib, type, name)                           \
+        type *name(type *p) {                                           \
+                static typeof(name) *fn;                                \
+                if (!p)                                                 \
+                        return NULL;                                    \
+                if (!fn)                                                \
+                        fn = (typeof(name) *) dlopen_lib_sym(&lib, #name); \
+                return fn ? fn(p) : NULL;                               \
+        }
+
+#define DLOPEN_FORWARD_FREE(lib, type, name)                            \
+        void name(type *p) {                                            \
+                static typeof(name) *fn;                                \
+                if (!p)                                                 \
+                        return;                                         \
+                if (!fn)                                                \
+                        fn = (typeof(name) *) dlopen_lib_sym(&lib, #name); \
+                if (fn)                                                 \
+                        fn(p);                                          \
+        }

@@ -45,11 +45,11 @@ DLOPEN_FORWARD(crypto, int, 0, EVP_DigestVerify,
 DLOPEN_FORWARD(crypto, int, 0, EVP_DigestVerifyInit,
         (EVP_MD_CTX *ctx, EVP_PKEY_CTX **pctx, const EVP_MD *type, ENGINE *e, EVP_PKEY *pkey),
         (ctx, pctx, type, e, pkey))
-DLOPEN_FORWARD_VOID(crypto, EVP_MD_CTX_free, (EVP_MD_CTX *ctx), (ctx))
+DLOPEN_FORWARD_FREE(crypto, EVP_MD_CTX, EVP_MD_CTX_free)
 DLOPEN_FORWARD(crypto, EVP_MD_CTX *, NULL, EVP_MD_CTX_new, (void), ())
-DLOPEN_FORWARD_VOID(crypto, EVP_PKEY_CTX_free, (EVP_PKEY_CTX *ctx), (ctx))
+DLOPEN_FORWARD_FREE(crypto, EVP_PKEY_CTX, EVP_PKEY_CTX_free)
 DLOPEN_FORWARD(crypto, EVP_PKEY_CTX *, NULL, EVP_PKEY_CTX_new_id, (int id, ENGINE *e), (id, e))
-DLOPEN_FORWARD_VOID(crypto, EVP_PKEY_free, (EVP_PKEY *pkey), (pkey))
+DLOPEN_FORWARD_FREE(crypto, EVP_PKEY, EVP_PKEY_free)
 DLOPEN_FORWARD(crypto, int, EVP_PKEY_NONE, EVP_PKEY_get_base_id, (const EVP_PKEY *pkey), (pkey))
 DLOPEN_FORWARD(crypto, int, 0, EVP_PKEY_get_raw_public_key,
         (const EVP_PKEY *pkey, unsigned char *pub, size_t *len),
@@ -90,7 +90,7 @@ DLOPEN_FORWARD(systemd, int, -EOPNOTSUPP, sd_event_now, (sd_event *e, clockid_t 
         (e, clock, usec))
 DLOPEN_FORWARD(systemd, sd_event *, NULL, sd_event_ref, (sd_event *e), (e))
 DLOPEN_FORWARD(systemd, int, -EOPNOTSUPP, sd_event_run, (sd_event *e, uint64_t usec), (e, usec))
-DLOPEN_FORWARD(systemd, sd_event_source *, NULL, sd_event_source_disable_unref, (sd_event_source *s), (s))
+DLOPEN_FORWARD_UNREF(systemd, sd_event_source, sd_event_source_disable_unref)
 DLOPEN_FORWARD(systemd, sd_event *, NULL, sd_event_source_get_event, (sd_event_source *s), (s))
 DLOPEN_FORWARD(systemd, int, -EOPNOTSUPP, sd_event_source_set_enabled, (sd_event_source *s, int enabled),
         (s, enabled))
@@ -100,8 +100,8 @@ DLOPEN_FORWARD(systemd, int, -EOPNOTSUPP, sd_event_source_set_priority, (sd_even
         (s, priority))
 DLOPEN_FORWARD(systemd, int, -EOPNOTSUPP, sd_event_source_set_time, (sd_event_source *s, uint64_t usec),
         (s, usec))
-DLOPEN_FORWARD(systemd, sd_event_source *, NULL, sd_event_source_unref, (sd_event_source *s), (s))
-DLOPEN_FORWARD(systemd, sd_event *, NULL, sd_event_unref, (sd_event *e), (e))
+DLOPEN_FORWARD_UNREF(systemd, sd_event_source, sd_event_source_unref)
+DLOPEN_FORWARD_UNREF(systemd, sd_event, sd_event_unref)
 DLOPEN_FORWARD(systemd, int, -EOPNOTSUPP, sd_id128_get_machine, (sd_id128_t *ret), (ret))
 DLOPEN_FORWARD(systemd, int, -EOPNOTSUPP, sd_is_socket, (int fd, int family, int type, int listening),
         (fd, family, type, listening))
