@@ -3,7 +3,9 @@
 /* storage "directory": a plain directory; the password only
  * authenticates, nothing is encrypted. */
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "home-backend.h"
 #include "home-fs.h"
@@ -32,6 +34,11 @@ static int directory_activate(HomeContext *c, HomeSetup *s) {
 }
 
 static int directory_deactivate(HomeContext *c, HomeSetup *s) {
+        _cleanup_close_ int fd = open(c->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        /* Nothing to unlock; only what the session wrote goes to disk. */
+        if (fd >= 0)
+                (void) syncfs(fd);
         return 0;
 }
 

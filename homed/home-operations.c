@@ -288,11 +288,11 @@ static int run_deactivate(HomeContext *c, const HomeBackend *b, HomeSetup *s, Ho
                 return -ENOENT;
         if (streq(st->state, "inactive"))
                 return -ENOEXEC;
+        /* What the session wrote reaches the disk inside the backend's
+         * deactivate, once, after the mount point is gone: the directory
+         * backend syncs, fscrypt's key removal and LUKS's unmount do it
+         * themselves. */
         if (!in_place(c) && !streq(st->state, "dirty")) {
-                _cleanup_close_ int fd = open(c->home_directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (fd >= 0)
-                        (void) syncfs(fd);
-                closep(&fd);
                 r = home_umount(c->home_directory, c->force);
                 if (r < 0)
                         return r;
