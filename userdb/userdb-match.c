@@ -242,6 +242,10 @@ bool userdb_match_user(const UserDBMatch *m, const UserRecord *ur) {
                 return true;
         if (!ur)
                 return false;
+        /* No filter: the record itself is not read (a lookup then touches
+         * no memory of it beyond what it sends). */
+        if (!userdb_match_is_set(m))
+                return true;
         if (!match_common(m, ur->uid == UID_INVALID ? UINT64_MAX : ur->uid, user_record_disposition(ur)))
                 return false;
         if (!m->fuzzy_names)
@@ -267,6 +271,8 @@ bool userdb_match_group(const UserDBMatch *m, const GroupRecord *gr) {
                 return true;
         if (!gr)
                 return false;
+        if (!userdb_match_is_set(m))
+                return true;
         if (!match_common(m, gr->gid == GID_INVALID ? UINT64_MAX : gr->gid, group_record_disposition(gr)))
                 return false;
         if (!m->fuzzy_names)
