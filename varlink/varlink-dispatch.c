@@ -12,32 +12,53 @@
 static int parse_envelope(VarlinkCall *call) {
         bool have_method = false;
 
+        /* Keys are told apart by their first byte, then compared in full. */
         json_object_object_foreach(call->message, key, v) {
-                if (streq(key, "method")) {
-                        if (!json_object_is_type(v, json_type_string))
-                                return -EBADMSG;
-                        call->method = json_object_get_string(v);
-                        have_method = true;
-                } else if (streq(key, "parameters")) {
-                        if (v && !json_object_is_type(v, json_type_object))
-                                return -EBADMSG;
-                        call->parameters = v;
-                } else if (streq(key, "more")) {
-                        if (v && !json_object_is_type(v, json_type_boolean))
-                                return -EBADMSG;
-                        call->more = json_object_get_boolean(v);
-                } else if (streq(key, "oneway")) {
-                        if (v && !json_object_is_type(v, json_type_boolean))
-                                return -EBADMSG;
-                        call->oneway = json_object_get_boolean(v);
-                } else if (streq(key, "upgrade")) {
-                        /* Protocol upgrades are not offered by any Hearth method. */
-                        if (v && !json_object_is_type(v, json_type_boolean))
-                                return -EBADMSG;
-                        if (json_object_get_boolean(v))
-                                return -EBADMSG;
-                } else
-                        return -EBADMSG;
+                switch (key[0]) {
+                case 'm':
+                        if (streq(key, "method")) {
+                                if (!json_object_is_type(v, json_type_string))
+                                        return -EBADMSG;
+                                call->method = json_object_get_string(v);
+                                call->method_len = (size_t) json_object_get_string_len(v);
+                                have_method = true;
+                                continue;
+                        }
+                        if (streq(key, "more")) {
+                                if (v && !json_object_is_type(v, json_type_boolean))
+                                        return -EBADMSG;
+                                call->more = json_object_get_boolean(v);
+                                continue;
+                        }
+                        break;
+                case 'p':
+                        if (streq(key, "parameters")) {
+                                if (v && !json_object_is_type(v, json_type_object))
+                                        return -EBADMSG;
+                                call->parameters = v;
+                                continue;
+                        }
+                        break;
+                case 'o':
+                        if (streq(key, "oneway")) {
+                                if (v && !json_object_is_type(v, json_type_boolean))
+                                        return -EBADMSG;
+                                call->oneway = json_object_get_boolean(v);
+                                continue;
+                        }
+                        break;
+                case 'u':
+                        if (streq(key, "upgrade")) {
+                                /* Protocol upgrades are not offered by any Hearth method. */
+                                if (v && !json_object_is_type(v, json_type_boolean))
+                                        return -EBADMSG;
+                                if (json_object_get_boolean(v))
+                                        return -EBADMSG;
+                                continue;
+                        }
+                        break;
+                }
+                return -EBADMSG;
         }
 
         if (!have_method || (call->more && call->oneway))
@@ -45,14 +66,22 @@ static int parse_envelope(VarlinkCall *call) {
         return 0;
 }
 
-static int invoke(VarlinkCall *call) {
-        VarlinkServer *s = call->server;
+/* Finds the method a call names; false when it is unknown. */
+static bool resolve(VarlinkServer *s, VarlinkCall *call, const VarlinkSymbol **ret_sym,
+                    varlink_method_t *ret_cb, unsigned *ret_flags) {
         const VarlinkRegistered *reg;
         const VarlinkSymbol *sym;
-        const char *dot, *bad = NULL;
+        const char *dot;
         varlink_method_t cb = NULL;
         unsigned flags = 0;
-        int r;
+
+        if (s->last_method.name && s->last_method.len == call->method_len &&
+            memcmp(s->last_method.name, call->method, call->method_len) == 0) {
+                *ret_sym = s->last_method.symbol;
+                *ret_cb = s->last_method.callback;
+                *ret_flags = s->last_method.flags;
+                return true;
+        }
 
         /* A name that finds a registered interface and one of its declared
          * methods is valid by construction; anything else, valid or not,
@@ -61,7 +90,7 @@ static int invoke(VarlinkCall *call) {
         if (!dot ||
             !(reg = varlink_server_find_interface(s, call->method, dot - call->method)) ||
             !(sym = varlink_interface_find(reg->interface, VARLINK_SYMBOL_METHOD, dot + 1)))
-                return varlink_call_error_method_not_found(call, call->method);
+                return false;
 
         for (size_t i = 0; i < reg->n_methods; i++)
                 if (streq(reg->methods[i].name, dot + 1)) {
@@ -69,6 +98,33 @@ static int invoke(VarlinkCall *call) {
                         flags = reg->methods[i].flags;
                         break;
                 }
+
+        /* Not remembering (out of memory) only costs the next lookup. */
+        char *name = strndup(call->method, call->method_len);
+        if (name) {
+                varlink_server_forget_method(s);
+                s->last_method.name = name;
+                s->last_method.len = strlen(name); /* shorter if the name holds a NUL: never matches then */
+                s->last_method.symbol = sym;
+                s->last_method.callback = cb;
+                s->last_method.flags = flags;
+        }
+        *ret_sym = sym;
+        *ret_cb = cb;
+        *ret_flags = flags;
+        return true;
+}
+
+static int invoke(VarlinkCall *call) {
+        VarlinkServer *s = call->server;
+        const VarlinkSymbol *sym;
+        const char *bad = NULL;
+        varlink_method_t cb;
+        unsigned flags;
+        int r;
+
+        if (!resolve(s, call, &sym, &cb, &flags))
+                return varlink_call_error_method_not_found(call, call->method);
 
         if ((flags & VARLINK_METHOD_REQUIRES_MORE) && !call->more)
                 return varlink_call_error_expected_more(call);

@@ -46,6 +46,16 @@ struct VarlinkServer {
         bool keep_socket_files;
         VarlinkCountCallback count_callback;
         void *count_callback_userdata;
+        /* The method the last call named, resolved: a connection mostly
+         * calls one method over and over. Only found methods are kept;
+         * adding an interface forgets it. */
+        struct {
+                char *name;             /* qualified; NULL: nothing cached */
+                size_t len;
+                const VarlinkSymbol *symbol;
+                varlink_method_t callback;
+                unsigned flags;
+        } last_method;
 };
 
 struct VarlinkConnection {
@@ -72,6 +82,7 @@ struct VarlinkCall {
         VarlinkConnection *connection; /* NULL once the connection is gone */
         json_object *message;
         const char *method;
+        size_t method_len;
         json_object *parameters;
         bool more, oneway, finished;
         varlink_cancel_t cancel;
@@ -104,3 +115,4 @@ int varlink_service_register(VarlinkServer *s);
 
 /* varlink-server.c */
 const VarlinkRegistered *varlink_server_find_interface(VarlinkServer *s, const char *name, size_t len);
+void varlink_server_forget_method(VarlinkServer *s);

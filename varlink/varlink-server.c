@@ -80,6 +80,7 @@ VarlinkServer *varlink_server_free(VarlinkServer *s) {
                 free(s->interfaces[i].methods);
         }
         free(s->interfaces);
+        varlink_server_forget_method(s);
         free(s->vendor);
         free(s->product);
         free(s->version);
@@ -127,6 +128,12 @@ void varlink_server_set_userdata(VarlinkServer *s, void *userdata) {
 
 void *varlink_server_get_userdata(VarlinkServer *s) {
         return s ? s->userdata : NULL;
+}
+
+void varlink_server_forget_method(VarlinkServer *s) {
+        free(s->last_method.name);
+        s->last_method.name = NULL;
+        s->last_method.len = 0;
 }
 
 const VarlinkRegistered *varlink_server_find_interface(VarlinkServer *s, const char *name, size_t len) {
@@ -177,6 +184,7 @@ int varlink_server_add_interface(VarlinkServer *s, const char *idl,
                 .methods = TAKE_PTR(copy),
                 .n_methods = n_methods,
         };
+        varlink_server_forget_method(s);
         return 0;
 }
 

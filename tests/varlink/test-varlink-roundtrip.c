@@ -225,6 +225,57 @@ static void test_pipelined_raw(void **state) {
         close(sv[1]);
 }
 
+static void exchange(Fixture *f, int fd, const char *calls, size_t n, const char *expect, size_t m) {
+        char buf[1024];
+        size_t got = 0;
+
+        assert_true(m <= sizeof buf);
+        assert_int_equal(write(fd, calls, n), (ssize_t) n);
+        for (int i = 0; i < 200 && got < m; i++) {
+                ssize_t k;
+                assert_true(sd_event_run(f->event, 100000) >= 0);
+                k = read(fd, buf + got, sizeof buf - got);
+                if (k > 0)
+                        got += k;
+        }
+        assert_int_equal(got, m);
+        assert_memory_equal(buf, expect, got);
+}
+
+/* The server remembers the last method resolved: a name that differs
+ * only in length, a prefix, or one cut short by an escaped NUL must each
+ * resolve on their own, and a method unknown before an interface is
+ * registered is found after it. */
+static void test_method_names(void **state) {
+        Fixture *f = *state;
+        static const char calls[] =
+                "{\"method\":\"org.example.Test.Echo\",\"parameters\":{\"text\":\"1\"}}\0"
+                "{\"method\":\"org.example.Test.Ech\",\"parameters\":{}}\0"
+                "{\"method\":\"org.example.Test.Echo\\u0000x\",\"parameters\":{\"text\":\"2\"}}\0"
+                "{\"method\":\"org.example.Test.Echoo\",\"parameters\":{}}\0"
+                "{\"method\":\"org.example.Test.Echo\",\"parameters\":{\"text\":\"3\"}}\0"
+                "{\"method\":\"org.example.Other.Ping\",\"parameters\":{}}\0";
+        static const char expect[] =
+                "{\"parameters\":{\"text\":\"1\"}}\0"
+                "{\"error\":\"org.varlink.service.MethodNotFound\",\"parameters\":{\"method\":\"org.example.Test.Ech\"}}\0"
+                "{\"parameters\":{\"text\":\"2\"}}\0"
+                "{\"error\":\"org.varlink.service.MethodNotFound\",\"parameters\":{\"method\":\"org.example.Test.Echoo\"}}\0"
+                "{\"parameters\":{\"text\":\"3\"}}\0"
+                "{\"error\":\"org.varlink.service.MethodNotFound\",\"parameters\":{\"method\":\"org.example.Other.Ping\"}}\0";
+        static const char ping[] = "{\"method\":\"org.example.Other.Ping\",\"parameters\":{}}\0";
+        static const char ping_expect[] =
+                "{\"error\":\"org.varlink.service.MethodNotImplemented\",\"parameters\":{\"method\":\"org.example.Other.Ping\"}}\0";
+        int sv[2];
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv), 0);
+        assert_int_equal(varlink_server_add_connection(f->server, sv[0]), 0);
+        exchange(f, sv[1], calls, sizeof calls - 1, expect, sizeof expect - 1);
+        assert_int_equal(varlink_server_add_interface(f->server, "interface org.example.Other\nmethod Ping() -> ()\n",
+                                                      NULL, 0), 0);
+        exchange(f, sv[1], ping, sizeof ping - 1, ping_expect, sizeof ping_expect - 1);
+        close(sv[1]);
+}
+
 static void test_garbage_drops_connection_only(void **state) {
         Fixture *f = *state;
         Collected col = {};
@@ -373,6 +424,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_async_reply_keeps_order, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_service_interface, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_pipelined_raw, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_method_names, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_garbage_drops_connection_only, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_disconnect_reported, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_client_timeout, setup, teardown),
