@@ -198,6 +198,22 @@ static const void *id_key(uint64_t id) {
         return (const void *) (uintptr_t) (id + 1);
 }
 
+/* json-c's pointer hash sends runs of 16 consecutive values to one slot,
+ * and ids come in runs (uid 60001, 60002...): with thousands of records
+ * the probe chains grew to thousands of slots. A 64-bit multiplicative
+ * hash spreads them. */
+static unsigned long id_hash(const void *k) {
+        return (unsigned long) (((uint64_t) (uintptr_t) k * UINT64_C(0x9E3779B97F4A7C15)) >> 32);
+}
+
+static int id_equal(const void *a, const void *b) {
+        return a == b;
+}
+
+static struct lh_table *value_table_new(int size) {
+        return lh_table_new(size, NULL, id_hash, id_equal);
+}
+
 static bool stem_is_id(const char *s, uint32_t *ret) {
         char *end;
         unsigned long long v;
@@ -648,8 +664,8 @@ static int pack(DropinDB *db) {
 
         arena = arena_alloc(total);
         /* old entry -> packed entry, packed entry -> packed name */
-        map = lh_kptr_table_new(MAX(2 * (int) MIN(n, (size_t) INT_MAX / 4), 64), NULL);
-        names = lh_kptr_table_new(MAX(2 * (int) MIN(n, (size_t) INT_MAX / 4), 64), NULL);
+        map = value_table_new(MAX(2 * (int) MIN(n, (size_t) INT_MAX / 4), 64));
+        names = value_table_new(MAX(2 * (int) MIN(n, (size_t) INT_MAX / 4), 64));
         if (!arena || !map || !names)
                 goto finish;
 
@@ -895,8 +911,8 @@ int dropin_db_load(const DropinLoadOptions *options, DropinDB **ret) {
         db->n_ref = 1;
         db->user_by_name = lh_kchar_table_new(64, NULL);
         db->group_by_name = lh_kchar_table_new(64, NULL);
-        db->user_by_uid = lh_kptr_table_new(64, NULL);
-        db->group_by_gid = lh_kptr_table_new(64, NULL);
+        db->user_by_uid = value_table_new(64);
+        db->group_by_gid = value_table_new(64);
         db->pair_set = lh_kchar_table_new(64, NULL);
         db->pairs_by_user = lh_kchar_table_new(64, NULL);
         db->pairs_by_group = lh_kchar_table_new(64, NULL);
