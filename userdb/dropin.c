@@ -621,8 +621,10 @@ static DropinEntry *pack_entry(const DropinEntry *e, char *d, const char **ret_n
         q = put(q, name, strlen(name));
         p->reply = q;
         q = put(q, e->reply, e->reply_len);
-        if (e->reply_full)
-                p->reply_full = q, (void) put(q, e->reply_full, e->reply_full_len);
+        if (e->reply_full) {
+                p->reply_full = q;
+                (void) put(q, e->reply_full, e->reply_full_len);
+        }
         return p;
 }
 
