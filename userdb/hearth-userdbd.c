@@ -33,7 +33,7 @@ typedef struct Daemon {
         unsigned n_workers;             /* 1: this process serves; more: a supervisor forks them */
         uint64_t busy_poll_usec;
         BusyPoll busy_poll;
-        _Atomic uint64_t busy_polling;  /* the spinning mask of a single serving process */
+        _Atomic uint64_t last_event;    /* busy polling in a single serving process */
 
         DropinDB *db;                   /* as loaded at start; the service holds the current one */
         sd_event *event;
@@ -435,8 +435,9 @@ static int worker_main(WorkerPool *p, unsigned index, void *userdata) {
         d->balance = (WorkerBalance) { .pool = p, .index = index };
         d->busy_poll = (BusyPoll) {
                 .window_usec = d->busy_poll_usec,
-                .spinning = worker_pool_busy_polling(p),
-                .bit = index,
+                .last_event = worker_pool_last_event(p),
+                .n = n,
+                .index = index,
                 .max_spinning = busy_poll_max_spinning(),
         };
         varlink_server_set_accept_filter(d->server, worker_balance_accept_filter, &d->balance);
@@ -510,7 +511,8 @@ int main(int argc, char *argv[]) {
         if (d.n_workers <= 1) {
                 d.busy_poll = (BusyPoll) {
                         .window_usec = d.busy_poll_usec,
-                        .spinning = &d.busy_polling,
+                        .last_event = &d.last_event,
+                        .n = 1,
                         .max_spinning = busy_poll_max_spinning(),
                 };
                 r = serve(&d, true);

@@ -21,53 +21,48 @@ unsigned busy_poll_max_spinning(void) {
         return n > 1 ? (unsigned) n - 1 : 0;
 }
 
-static bool take_slot(const BusyPoll *bp) {
-        uint64_t mine = UINT64_C(1) << bp->bit;
-        uint64_t m = atomic_load_explicit(bp->spinning, memory_order_relaxed);
+/* Whether the processes busy within the window, this one included, still
+ * leave a CPU for the clients. */
+static bool may_spin(const BusyPoll *bp, uint64_t now) {
+        unsigned busy = 1;
 
-        for (;;) {
-                if (m & mine)
-                        return true;
-                if ((unsigned) __builtin_popcountll(m) >= bp->max_spinning)
+        for (unsigned i = 0; i < bp->n; i++) {
+                if (i == bp->index)
+                        continue;
+                uint64_t t = atomic_load_explicit(&bp->last_event[i], memory_order_relaxed);
+                /* t may be later than our now: it was just stored. */
+                if (t > 0 && (t >= now || now - t < bp->window_usec) && ++busy > bp->max_spinning)
                         return false;
-                if (atomic_compare_exchange_weak_explicit(bp->spinning, &m, m | mine, memory_order_relaxed,
-                                                          memory_order_relaxed))
-                        return true;
         }
-}
-
-static void give_slot(const BusyPoll *bp) {
-        atomic_fetch_and_explicit(bp->spinning, ~(UINT64_C(1) << bp->bit), memory_order_relaxed);
+        return busy <= bp->max_spinning;
 }
 
 int busy_poll_loop(sd_event *e, const BusyPoll *bp) {
-        bool spin_ok = bp && bp->window_usec > 0 && bp->spinning && bp->max_spinning > 0 && bp->bit < 64;
-        bool holding = false;
+        bool enabled = bp && bp->window_usec > 0 && bp->last_event && bp->index < bp->n && bp->max_spinning > 0;
         uint64_t last = 0;
         int r, code = 0;
 
         while (sd_event_get_state(e) != SD_EVENT_FINISHED) {
-                bool want = spin_ok && last > 0 && now_usec() - last < bp->window_usec;
+                bool spin = false;
 
-                if (want && !holding)
-                        holding = take_slot(bp);
-                else if (!want && holding) {
-                        give_slot(bp);
-                        holding = false;
+                if (enabled && last > 0) {
+                        uint64_t now = now_usec();
+                        spin = now - last < bp->window_usec && may_spin(bp, now);
                 }
-                uint64_t timeout = holding ? 0 : UINT64_MAX;
-
-                r = sd_event_run(e, timeout);
-                if (r < 0) {
-                        if (holding)
-                                give_slot(bp);
+                r = sd_event_run(e, spin ? 0 : UINT64_MAX);
+                if (r < 0)
                         return r;
-                }
-                if (r > 0)
+                if (r > 0 && enabled) {
                         last = now_usec();
+                        atomic_store_explicit(&bp->last_event[bp->index], last, memory_order_relaxed);
+                } else if (r == 0) {
+                        if (bp->n_empty_polls)
+                                (*bp->n_empty_polls)++;
+                        /* Whatever else is runnable here (a client, a worker
+                         * the scheduler put on this CPU) goes first. */
+                        (void) sched_yield();
+                }
         }
-        if (holding)
-                give_slot(bp);
         r = sd_event_get_exit_code(e, &code);
         return r < 0 ? r : code;
 }

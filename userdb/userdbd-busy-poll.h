@@ -11,9 +11,13 @@
  * the window only follows activity, and spinning costs at most one window of
  * CPU time per burst of calls.
  *
- * Spinning must never take the CPU a client needs: at most
- * (CPUs this process may run on − 1) processes spin at once, counted in a
- * bitmask the workers share, so a single CPU never spins. */
+ * Spinning must never take a CPU that a client or another serving process
+ * needs. Every process publishes when it last dispatched an event; one may
+ * spin only while the processes busy within the window, itself included,
+ * number at most the CPUs it may run on minus one. So a single CPU never
+ * spins, and two workers busy with two clients on two CPUs do not either.
+ * A poll that found nothing yields the CPU, so a client or worker the
+ * scheduler queued behind the spinner runs first. */
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -24,9 +28,11 @@
 
 typedef struct BusyPoll {
         uint64_t window_usec;           /* 0: never spin */
-        _Atomic uint64_t *spinning;     /* one bit per process; shared by all workers */
-        unsigned bit;                   /* this process's bit, < 64 */
-        unsigned max_spinning;          /* processes that may spin at once */
+        _Atomic uint64_t *last_event;   /* per process (shared by all workers): CLOCK_MONOTONIC µs */
+        unsigned n;                     /* entries in last_event */
+        unsigned index;                 /* this process's entry, < n */
+        unsigned max_spinning;          /* busy processes that still leave a CPU free */
+        uint64_t *n_empty_polls;        /* NULL, or counts the polls that found nothing */
 } BusyPoll;
 
 /* CPUs in this process's affinity mask, minus one (0 if it cannot tell). */

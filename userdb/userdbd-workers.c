@@ -33,7 +33,7 @@
 
 typedef struct Shared {
         _Atomic unsigned connections[WORKERS_MAX];
-        _Atomic uint64_t busy_polling;  /* bit i: worker i is spinning */
+        _Atomic uint64_t last_event[WORKERS_MAX];       /* busy polling: when worker i last had work */
 } Shared;
 
 typedef struct Worker {
@@ -71,7 +71,8 @@ int worker_pool_new(unsigned n, WorkerPool **ret) {
         }
         for (unsigned i = 0; i < WORKERS_MAX; i++)
                 atomic_init(&p->shared->connections[i], SLOT_DEAD);
-        atomic_init(&p->shared->busy_polling, 0);
+        for (unsigned i = 0; i < WORKERS_MAX; i++)
+                atomic_init(&p->shared->last_event[i], 0);
         *ret = p;
         return 0;
 }
@@ -88,8 +89,8 @@ unsigned worker_pool_size(const WorkerPool *p) {
         return p ? p->n : 0;
 }
 
-_Atomic uint64_t *worker_pool_busy_polling(WorkerPool *p) {
-        return &p->shared->busy_polling;
+_Atomic uint64_t *worker_pool_last_event(WorkerPool *p) {
+        return p->shared->last_event;
 }
 
 uint64_t worker_balance_accept_filter(VarlinkServer *s, void *userdata) {
@@ -165,9 +166,6 @@ static void reap(WorkerPool *p, bool stopping) {
                         if (w->pid != pid)
                                 continue;
                         atomic_store(&p->shared->connections[i], SLOT_DEAD);
-                        /* A worker killed while spinning must not keep its
-                         * slot: the others could never spin again. */
-                        atomic_fetch_and(&p->shared->busy_polling, ~(UINT64_C(1) << i));
                         w->pid = 0;
                         if (stopping)
                                 break;

@@ -30,9 +30,9 @@ static inline void worker_pool_freep(WorkerPool **p) {
                 *p = worker_pool_free(*p);
 }
 unsigned worker_pool_size(const WorkerPool *p);
-/* The bitmask of spinning workers (see userdbd-busy-poll.h), in the shared
- * page; the supervisor clears a dead worker's bit. */
-_Atomic uint64_t *worker_pool_busy_polling(WorkerPool *p);
+/* WORKERS_MAX entries in the shared page: when each worker last
+ * dispatched an event (see userdbd-busy-poll.h). */
+_Atomic uint64_t *worker_pool_last_event(WorkerPool *p);
 
 /* Forks the workers and supervises them until SIGTERM or SIGINT, which it
  * forwards before waiting for every worker to exit (SIGKILL after 5 s).

@@ -12,12 +12,10 @@
 
 #include "userdbd-busy-poll.h"
 
-typedef struct Ping {
-        int fd;
-        unsigned left;
-        const BusyPoll *bp;
-        unsigned saw_spinning;  /* events handled while this process held its bit */
-} Ping;
+/* Events come GAP_USEC apart; the loop counts the polls that found
+ * nothing, which only spinning makes. */
+#define N_EVENTS 6
+#define GAP_USEC 20000ULL
 
 static uint64_t now_usec(void) {
         struct timespec ts;
@@ -25,20 +23,20 @@ static uint64_t now_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
 }
 
+typedef struct Ping {
+        unsigned left;
+} Ping;
+
 static int on_input(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         Ping *p = userdata;
         char c;
 
         assert_int_equal(read(fd, &c, 1), 1);
-        if (atomic_load(p->bp->spinning) & (UINT64_C(1) << p->bp->bit))
-                p->saw_spinning++;
         if (--p->left == 0)
                 return sd_event_exit(sd_event_source_get_event(s), 42);
         return 0;
 }
 
-/* Feeds one byte every `gap_usec` from a child, so the loop sees events
- * close together and has to decide whether to spin in between. */
 static pid_t feeder(int fd, unsigned n, uint64_t gap_usec) {
         pid_t pid = fork();
         assert_true(pid >= 0);
@@ -53,70 +51,77 @@ static pid_t feeder(int fd, unsigned n, uint64_t gap_usec) {
         return pid;
 }
 
-static void run(const BusyPoll *bp, unsigned n, uint64_t gap_usec, Ping *ret) {
+/* Runs the loop until N_EVENTS came; returns its empty polls. */
+static uint64_t run(BusyPoll *bp, uint64_t gap_usec) {
         sd_event *e = NULL;
+        Ping p = { .left = N_EVENTS };
+        uint64_t empty = 0;
         int sv[2];
 
+        bp->n_empty_polls = &empty;
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-        *ret = (Ping) { .fd = sv[0], .left = n, .bp = bp };
         assert_int_equal(sd_event_new(&e), 0);
-        assert_int_equal(sd_event_add_io(e, NULL, sv[0], EPOLLIN, on_input, ret), 0);
-        pid_t pid = feeder(sv[1], n, gap_usec);
+        assert_int_equal(sd_event_add_io(e, NULL, sv[0], EPOLLIN, on_input, &p), 0);
+        pid_t pid = feeder(sv[1], N_EVENTS, gap_usec);
         assert_int_equal(busy_poll_loop(e, bp), 42);
         assert_int_equal(waitpid(pid, NULL, 0), pid);
         sd_event_unref(e);
         close(sv[0]);
         close(sv[1]);
+        return empty;
 }
 
 static void test_spins_between_close_events(void **state) {
-        _Atomic uint64_t mask = 0;
-        BusyPoll bp = { .window_usec = 200000, .spinning = &mask, .bit = 3, .max_spinning = 1 };
-        Ping p;
+        _Atomic uint64_t last[1] = { 0 };
+        BusyPoll bp = { .window_usec = 200000, .last_event = last, .n = 1, .max_spinning = 1 };
 
-        run(&bp, 5, 2000, &p);
-        /* The first event arrives while sleeping; the later ones within the window. */
-        assert_true(p.saw_spinning >= 3);
-        /* Exiting gives the slot back. */
-        assert_int_equal(atomic_load(&mask), 0);
+        uint64_t t0 = now_usec();
+        assert_true(run(&bp, GAP_USEC) > 0);
+        /* It published when it last had work. */
+        assert_true(atomic_load(&last[0]) >= t0);
 }
 
-static void test_no_slot_no_spin(void **state) {
-        /* Another process holds the only slot. */
-        _Atomic uint64_t mask = UINT64_C(1) << 7;
-        BusyPoll bp = { .window_usec = 200000, .spinning = &mask, .bit = 3, .max_spinning = 1 };
-        Ping p;
+static void test_no_spin_while_another_is_busy(void **state) {
+        /* Another worker had work just now, and the window is long: with
+         * one CPU to spare, this one must leave it free. */
+        _Atomic uint64_t last[2] = { 0, 0 };
+        BusyPoll bp = { .window_usec = 10000000, .last_event = last, .n = 2, .index = 0, .max_spinning = 1 };
 
-        run(&bp, 4, 2000, &p);
-        assert_int_equal(p.saw_spinning, 0);
-        assert_int_equal(atomic_load(&mask), UINT64_C(1) << 7);
+        atomic_store(&last[1], now_usec());
+        assert_int_equal(run(&bp, GAP_USEC), 0);
+
+        /* With two CPUs to spare, it may. */
+        bp.max_spinning = 2;
+        atomic_store(&last[1], now_usec());
+        assert_true(run(&bp, GAP_USEC) > 0);
+
+        /* A worker busy long ago does not count. */
+        bp.max_spinning = 1;
+        bp.window_usec = 200000;
+        atomic_store(&last[1], now_usec() - 1000000);
+        assert_true(run(&bp, GAP_USEC) > 0);
 }
 
 static void test_off_and_single_cpu(void **state) {
-        _Atomic uint64_t mask = 0;
-        BusyPoll off = { .window_usec = 0, .spinning = &mask, .bit = 0, .max_spinning = 1 };
-        BusyPoll one_cpu = { .window_usec = 200000, .spinning = &mask, .bit = 0, .max_spinning = 0 };
-        Ping p;
+        _Atomic uint64_t last[1] = { 0 };
+        BusyPoll off = { .window_usec = 0, .last_event = last, .n = 1, .max_spinning = 1 };
+        BusyPoll one_cpu = { .window_usec = 200000, .last_event = last, .n = 1, .max_spinning = 0 };
 
-        run(&off, 3, 1000, &p);
-        assert_int_equal(p.saw_spinning, 0);
-        run(&one_cpu, 3, 1000, &p);
-        assert_int_equal(p.saw_spinning, 0);
-        assert_int_equal(atomic_load(&mask), 0);
+        assert_int_equal(run(&off, GAP_USEC), 0);
+        assert_int_equal(run(&one_cpu, GAP_USEC), 0);
 }
 
 static void test_sleeps_after_window(void **state) {
-        _Atomic uint64_t mask = 0;
-        BusyPoll bp = { .window_usec = 1000, .spinning = &mask, .bit = 1, .max_spinning = 1 };
-        Ping p;
+        _Atomic uint64_t last[1] = { 0 };
+        BusyPoll bp = { .window_usec = 1000, .last_event = last, .n = 1, .max_spinning = 1 };
 
-        /* Events 50 ms apart: each window of 1 ms has passed long before the
-         * next one, so the loop slept and held no slot when it came. */
-        uint64_t t0 = now_usec();
-        run(&bp, 3, 50000, &p);
-        assert_true(now_usec() - t0 >= 150000);
-        assert_int_equal(p.saw_spinning, 0);
-        assert_int_equal(atomic_load(&mask), 0);
+        /* A 1 ms window spins 1 ms of each 20 ms gap, then sleeps; a window
+         * longer than the gaps spins through all of them. */
+        uint64_t short_window = run(&bp, GAP_USEC);
+        bp.window_usec = 200000;
+        uint64_t long_window = run(&bp, GAP_USEC);
+        assert_true(short_window > 0);
+        assert_true(long_window > 4 * short_window);
 }
 
 static void test_max_spinning_follows_affinity(void **state) {
@@ -138,7 +143,7 @@ static void test_max_spinning_follows_affinity(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_spins_between_close_events),
-                cmocka_unit_test(test_no_slot_no_spin),
+                cmocka_unit_test(test_no_spin_while_another_is_busy),
                 cmocka_unit_test(test_off_and_single_cpu),
                 cmocka_unit_test(test_sleeps_after_window),
                 cmocka_unit_test(test_max_spinning_follows_affinity),
