@@ -289,14 +289,15 @@ static int run_deactivate(HomeContext *c, const HomeBackend *b, HomeSetup *s, Ho
         if (streq(st->state, "inactive"))
                 return -ENOEXEC;
         /* What the session wrote reaches the disk inside the backend's
-         * deactivate, once, after the mount point is gone: the directory
-         * backend syncs, fscrypt's key removal and LUKS's unmount do it
-         * themselves. */
+         * deactivate, once: the directory backend syncs, fscrypt's key
+         * removal and LUKS's unmount do it themselves. The empty mount
+         * point stays, as systemd-homed leaves it: removing it and making
+         * it again at every activation only gave each sync a directory to
+         * write (remove takes it away). */
         if (!in_place(c) && !streq(st->state, "dirty")) {
                 r = home_umount(c->home_directory, c->force);
                 if (r < 0)
                         return r;
-                (void) rmdir(c->home_directory);
         }
         r = b->deactivate(c, s);
         if (r < 0)

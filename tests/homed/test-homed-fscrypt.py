@@ -13,6 +13,7 @@
 import errno
 import json
 import os
+import stat
 import shutil
 import subprocess
 import sys
@@ -135,6 +136,9 @@ try:
           f"deactivate evicts the home's cached plaintext (Cached fell by {(cached_before - cached_after) // 1024} MiB "
           f"of 48 MiB read)")
     check(run(KEYSTATUS, image).stdout.strip() == "absent v2", "key status absent after deactivate")
+    st = os.lstat(home)
+    check(stat.S_ISDIR(st.st_mode) and st.st_uid == 0 and not os.listdir(home),
+          "the mount point stays behind, empty and root's")
     names = [n for n in os.listdir(image) if os.path.isfile(os.path.join(image, n))]
     check("note.txt" not in os.listdir(image) and names and
           all(open_errno(os.path.join(image, n)) == errno.ENOKEY for n in names),
@@ -171,7 +175,7 @@ try:
     check(rc == 0 and d.call("Inspect", {"userName": "fsuser"})[1]["state"] == "inactive" and
           run(KEYSTATUS, image).stdout.strip() == "absent v2", "deactivate-all")
     rc, out, e = d.ctl("remove", "fsuser")
-    check(rc == 0 and not os.path.exists(image), "remove")
+    check(rc == 0 and not os.path.exists(image) and not os.path.exists(home), "remove takes image and mount point")
     if real_userdb:
         p = subprocess.run(["getent", "passwd", "fsuser"], capture_output=True, text=True)
         check(p.returncode != 0, "removed user gone from getent")
