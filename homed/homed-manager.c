@@ -11,6 +11,7 @@
 
 #include "fileio.h"
 #include "homed-manager.h"
+#include "homework-main.h"
 #include "macro.h"
 #include "userdb.h"
 
@@ -276,6 +277,8 @@ int manager_startup(Manager *m) {
         r = keys_setup(m);
         if (r < 0)
                 return fprintf(stderr, "hearth-homed: signing keys: %s\n", strerror(-r)), r;
+        if (!m->homework)
+                homework_warm_up();
         remove_stale_temp_files(m);
 
         r = api_setup(m);

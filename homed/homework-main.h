@@ -7,3 +7,7 @@
  * EXIT_FAILURE with an error reply); it is hearth-homework's main(), or the
  * child hearth-homed forks for each operation. */
 int homework_main(void);
+
+/* For a process that forks workers: performs, once, the crypto library
+ * setup each worker would otherwise repeat (nothing secret is involved). */
+void homework_warm_up(void);
