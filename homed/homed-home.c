@@ -127,6 +127,8 @@ Home *home_free(Home *h) {
         }
         user_record_unref(h->record);
         json_object_put(h->status);
+        free(h->served_text[0]);
+        free(h->served_text[1]);
         free(h->user_name);
         free(h);
         return NULL;

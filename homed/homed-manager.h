@@ -139,6 +139,8 @@ struct Home {
 
         uint64_t good_auth, bad_auth, last_good_usec, last_bad_usec;
         uint64_t ratelimit_begin_usec, ratelimit_count;
+
+        char *served_text[2];       /* userdb provider: the .user and .group files as last written */
 };
 
 struct Manager {
@@ -146,6 +148,7 @@ struct Manager {
         VarlinkServer *api;
         VarlinkServer *userdb_server;
         UserDBService *userdb;
+        bool userdb_loaded;         /* the service holds a database loaded from the files */
         char *state_dir, *runtime_dir, *home_root, *userdb_dir;
         char *homework;             /* NULL: fork the built-in worker */
         char *marker_dir;           /* RUNTIME-DIR/markers: the workers' dirty markers */

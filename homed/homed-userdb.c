@@ -22,8 +22,10 @@ static char *records_dir(Manager *m) {
 }
 
 /* Runtime copies: atomic (readers never see half a file) but not synced,
- * they are rebuilt at every start. */
-static int write_file(const char *dir, const char *name, const char *suffix, json_object *v, mode_t mode) {
+ * they are rebuilt at every start. A file whose text is the one written
+ * last time is left alone: returns 1 if written, 0 if unchanged. */
+static int write_file(const char *dir, const char *name, const char *suffix, json_object *v, mode_t mode,
+                      char **last_text) {
         _cleanup_free_ char *path = NULL, *tmp = NULL, *text = NULL;
         _cleanup_close_ int fd = -EBADF;
         size_t n;
@@ -32,6 +34,8 @@ static int write_file(const char *dir, const char *name, const char *suffix, jso
         r = json_canonical_format(v, &text, &n);
         if (r < 0)
                 return r;
+        if (*last_text && streq(*last_text, text))
+                return 0;
         if (asprintf(&path, "%s/%s%s", dir, name, suffix) < 0 ||
             asprintf(&tmp, "%s/.#%s%sXXXXXX", dir, name, suffix) < 0)
                 return -ENOMEM;
@@ -43,9 +47,13 @@ static int write_file(const char *dir, const char *name, const char *suffix, jso
                 r = write_all(fd, text, n);
         if (r >= 0)
                 r = RET_NERRNO(rename(tmp, path));
-        if (r < 0)
+        if (r < 0) {
                 (void) unlink(tmp);
-        return r < 0 ? r : 0;
+                return r;
+        }
+        free(*last_text);
+        *last_text = TAKE_PTR(text);
+        return 1;
 }
 
 static void warn_cb(const char *path, int error, const char *why, void *userdata) {
@@ -62,9 +70,11 @@ int userdb_provider_refresh(Manager *m) {
         if (!m->userdb)
                 return 0;
 
+        bool changed = !m->userdb_loaded;
         for (size_t i = 0; i < m->n_homes; i++) {
                 Home *h = m->homes[i];
                 _cleanup_json_ json_object *u = NULL, *g = NULL;
+                int w = 0;
 
                 /* The privileged part goes along: DropinDB hands it only to
                  * root and the user. The file itself is root-only. */
@@ -72,11 +82,12 @@ int userdb_provider_refresh(Manager *m) {
                 if (r >= 0)
                         r = home_build_group(h, &g);
                 if (r >= 0)
-                        r = write_file(dir, h->user_name, ".user", u, 0600);
+                        r = w = write_file(dir, h->user_name, ".user", u, 0600, &h->served_text[0]);
                 if (r >= 0)
-                        r = write_file(dir, h->user_name, ".group", g, 0644);
+                        r = write_file(dir, h->user_name, ".group", g, 0644, &h->served_text[1]);
                 if (r < 0)
                         fprintf(stderr, "hearth-homed: userdb: %s: %s\n", h->user_name, strerror(-r));
+                changed = changed || w > 0 || r > 0;
         }
 
         /* Homes that went away. */
@@ -87,9 +98,12 @@ int userdb_provider_refresh(Manager *m) {
                 if (de->d_name[0] == '.' || !dot)
                         continue;
                 _cleanup_free_ char *stem = strndup(de->d_name, (size_t) (dot - de->d_name));
-                if (stem && !manager_find_home(m, stem))
-                        (void) unlinkat(dirfd(d), de->d_name, 0);
+                if (stem && !manager_find_home(m, stem) && unlinkat(dirfd(d), de->d_name, 0) >= 0)
+                        changed = true;
         }
+        /* Nothing new on disk: the loaded database is still right. */
+        if (!changed)
+                return 0;
 
         char *dirs[] = { dir, NULL };
         DropinLoadOptions o = {
@@ -102,6 +116,7 @@ int userdb_provider_refresh(Manager *m) {
         if (r < 0)
                 return r;
         userdb_service_set_db(m->userdb, db);
+        m->userdb_loaded = true;
         return 0;
 }
 

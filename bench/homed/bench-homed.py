@@ -97,7 +97,12 @@ def bench_hearth(build, n):
     tmp = tempfile.mkdtemp(prefix="bench-homed-")
     fs = os.path.join(tmp, "fs")
     img, loop = loop_fs(fs)
-    sock = os.path.join(tmp, "run", "io.hearth.Home")
+    # The runtime directory on tmpfs, as /run is wherever hearth-homed runs
+    # (and as the systemd-homed half gets it).
+    rundir = os.path.join(tmp, "run")
+    os.makedirs(rundir)
+    run("mount", "-t", "tmpfs", "-o", "mode=0755", "tmpfs", rundir)
+    sock = os.path.join(rundir, "io.hearth.Home")
     d = subprocess.Popen([f"{build}/homed/hearth-homed", f"--state-dir={tmp}/state", f"--runtime-dir={tmp}/run",
                           f"--home-root={fs}", f"--userdb-dir={tmp}/userdb"],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -137,6 +142,7 @@ def bench_hearth(build, n):
         d.send_signal(signal.SIGTERM)
         d.wait()
         unmount_all(fs)
+        unmount_all(rundir)
         subprocess.run(["losetup", "-d", loop])
         os.unlink(img)
         shutil.rmtree(tmp, ignore_errors=True)
