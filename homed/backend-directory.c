@@ -3,9 +3,7 @@
 /* storage "directory": a plain directory; the password only
  * authenticates, nothing is encrypted. */
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "home-backend.h"
 #include "home-fs.h"
@@ -33,12 +31,11 @@ static int directory_activate(HomeContext *c, HomeSetup *s) {
         return home_setup_set_root(s, c->image_path);
 }
 
+/* Nothing to lock away, and nothing to sync: the files stay where they
+ * were, on a file system that stays mounted, and the kernel writes them
+ * back as it writes back any other file (shutdown and unmount sync). A
+ * forced sync here would only make logout wait for the disk. */
 static int directory_deactivate(HomeContext *c, HomeSetup *s) {
-        _cleanup_close_ int fd = open(c->image_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        /* Nothing to unlock; only what the session wrote goes to disk. */
-        if (fd >= 0)
-                (void) syncfs(fd);
         return 0;
 }
 

@@ -288,9 +288,9 @@ static int run_deactivate(HomeContext *c, const HomeBackend *b, HomeSetup *s, Ho
                 return -ENOENT;
         if (streq(st->state, "inactive"))
                 return -ENOEXEC;
-        /* What the session wrote reaches the disk inside the backend's
-         * deactivate, once: the directory backend syncs, fscrypt's key
-         * removal and LUKS's unmount do it themselves. The empty mount
+        /* No sync of our own: fscrypt's key removal and LUKS's unmount
+         * sync inside the backend, and a directory home's files stay on a
+         * mounted file system (backend-directory.c). The empty mount
          * point stays, as systemd-homed leaves it: removing it and making
          * it again at every activation only gave each sync a directory to
          * write (remove takes it away). */

@@ -58,7 +58,7 @@ print()
 print("| storage | operation | hearth-homed (CLI) | KDF | spawn | beyond KDF | systemd-homed (CLI) | KDF | spawn | beyond KDF "
       "| ratio | ratio, spawn excluded |")
 print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-for st in ("directory", "fscrypt", "fscrypt-keep-caches"):
+for st in ("directory", "fscrypt"):
     for op in ("activate", "deactivate"):
         hv = med("hearth", st, op + "_cli", "median")
         hk = med("hearth", st, "kdf_ms") if op == "activate" else 0.0
@@ -75,7 +75,7 @@ for st in ("directory", "fscrypt", "fscrypt-keep-caches"):
             row += " | - | - | - | - | - | - |"
         print(row)
 print()
-for st in ("directory", "fscrypt", "fscrypt-keep-caches"):
+for st in ("directory", "fscrypt"):
     print(f"hearth-homed {st} over the API (no CLI process): activate {med('hearth', st, 'activate_api', 'median'):.2f} ms, "
           f"deactivate {med('hearth', st, 'deactivate_api', 'median'):.2f} ms")
 PY
