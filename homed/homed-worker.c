@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "homed-manager.h"
@@ -154,6 +155,8 @@ int worker_start(Manager *m, json_object *request, worker_done_t cb, void *userd
                 manager_forget_in_worker(m);
                 if (close_range(STDERR_FILENO + 1, ~0U, 0) < 0)
                         _exit(127);
+                /* ps and top show it as the worker it is. */
+                (void) prctl(PR_SET_NAME, "hearth-homework");
                 _exit(homework_main());
         }
         closep(&out_w);
