@@ -31,6 +31,7 @@ struct Worker {
         char *buf;
         size_t size;
         bool eof, exited;
+        bool reported;       /* cb was called */
         int status;          /* si_code/si_status summary: exit code, or -signal */
         worker_done_t cb;
         void *userdata;
@@ -40,6 +41,12 @@ Worker *worker_free(Worker *w) {
         if (!w)
                 return NULL;
         sd_event_source_disable_unref(w->io);
+        if (w->child && w->reported && !w->exited && sd_event_source_set_floating(w->child, true) >= 0) {
+                /* It answered and closed its end: it is on its way out.
+                 * The event loop reaps it (on_exit_child, no userdata). */
+                (void) sd_event_source_set_userdata(w->child, NULL);
+                w->child = NULL;
+        }
         if (w->child) {
                 /* Still running: the operation is abandoned. */
                 if (!w->exited && w->pid > 0) {
@@ -59,16 +66,21 @@ static void finish(Worker *w) {
         _cleanup_json_ json_object *reply = NULL;
         int r = 0;
 
-        if (!w->eof || !w->exited)
+        if (!w->eof || w->reported)
                 return;
         if (w->size > 0 && record_json_parse(w->buf, w->size, REPLY_MAX, &reply, NULL) < 0)
                 reply = NULL;
-        if (!reply || (w->status != 0 && w->status != 1)) {
+        /* A complete reply is the outcome, whether or not the process is
+         * gone yet; without one, its exit status tells what happened. */
+        if (!reply && !w->exited)
+                return;
+        if (!reply || (w->exited && w->status != 0 && w->status != 1)) {
                 fprintf(stderr, "hearth-homed: worker %d ended without a reply (%s %d)\n", (int) w->pid,
                         w->status < 0 ? "signal" : "exit status", w->status < 0 ? -w->status : w->status);
                 r = -ECHILD;
                 json_putp(&reply);
         }
+        w->reported = true;
         w->cb(w, r, reply, w->userdata);
 }
 
@@ -108,6 +120,12 @@ static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdat
 static int on_exit_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Worker *w = userdata;
 
+        if (!w) {
+                /* A worker that had answered: nothing is waiting for it. */
+                (void) sd_event_source_set_floating(s, false);
+                sd_event_source_disable_unref(s);
+                return 0;
+        }
         w->exited = true;
         w->status = si->si_code == CLD_EXITED ? si->si_status : -si->si_status;
         finish(w);
