@@ -330,6 +330,18 @@ try:
     err, p = d.call("Create", {"record": {"userName": "crashy"}, "secret": {"password": ["x"]}})
     check(err == "io.hearth.Home.WorkerFailed" and not os.path.exists(record_file("crashy")),
           "create with a crashing worker leaves no record")
+    d.stop()
+    # A complete reply is the outcome even if the process then dies.
+    answered = os.path.join(tmp, "answer-then-die")
+    with open(answered, "w") as f:
+        f.write("#!/bin/sh\ncat >/dev/null\n"
+                "echo '{\"status\":{\"state\":\"inactive\"},\"error\":{\"errno\":-13,"
+                "\"errnoName\":\"EACCES\",\"name\":\"BadPassword\",\"message\":\"wrong\"}}'\n"
+                "kill -9 $$\n")
+    os.chmod(answered, 0o755)
+    d.start(homework=answered)
+    err, p = d.call("Activate", {"userName": "alice", "secret": {"password": ["alice pw"]}})
+    check(err == "io.hearth.Home.BadPassword", f"a worker that answered and then died: its answer counts ({err})")
     check(open(record_file("alice")).read() == saved and
           [h["userName"] for h in d.call("List")[1]["homes"]] == ["alice", "rl"], "registry intact after worker crashes")
     d.stop()
