@@ -6,6 +6,14 @@
 #include "macro.h"
 #include "varlink-internal.h"
 
+/* An optional boolean of the envelope: null counts as false. */
+static int envelope_bool(json_object *v, bool *ret) {
+        if (v && !json_object_is_type(v, json_type_boolean))
+                return -EBADMSG;
+        *ret = json_object_get_boolean(v);
+        return 0;
+}
+
 /* Reads the envelope of a call. Like sd-varlink, any key besides these
  * (or a wrong type, or more together with oneway) is a protocol
  * violation and costs the connection. */
@@ -25,9 +33,8 @@ static int parse_envelope(VarlinkCall *call) {
                                 continue;
                         }
                         if (streq(key, "more")) {
-                                if (v && !json_object_is_type(v, json_type_boolean))
+                                if (envelope_bool(v, &call->more) < 0)
                                         return -EBADMSG;
-                                call->more = json_object_get_boolean(v);
                                 continue;
                         }
                         break;
@@ -41,18 +48,17 @@ static int parse_envelope(VarlinkCall *call) {
                         break;
                 case 'o':
                         if (streq(key, "oneway")) {
-                                if (v && !json_object_is_type(v, json_type_boolean))
+                                if (envelope_bool(v, &call->oneway) < 0)
                                         return -EBADMSG;
-                                call->oneway = json_object_get_boolean(v);
                                 continue;
                         }
                         break;
                 case 'u':
                         if (streq(key, "upgrade")) {
+                                bool upgrade;
+
                                 /* Protocol upgrades are not offered by any Hearth method. */
-                                if (v && !json_object_is_type(v, json_type_boolean))
-                                        return -EBADMSG;
-                                if (json_object_get_boolean(v))
+                                if (envelope_bool(v, &upgrade) < 0 || upgrade)
                                         return -EBADMSG;
                                 continue;
                         }
