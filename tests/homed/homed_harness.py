@@ -2,7 +2,7 @@
 #
 # Shared by the hearth-homed integration tests: a daemon in a private
 # root (own state, runtime, home and userdb directories), a Varlink
-# caller and a hearthctl runner.
+# caller, a hearthctl runner, and an ext4 with fscrypt on a loop device.
 
 import json
 import os
@@ -200,3 +200,56 @@ def tmpdir(prefix):
 
 def rmtree(path):
     shutil.rmtree(path, ignore_errors=True)
+
+
+def run(*cmd, **kw):
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def open_errno(path):
+    """0 if the file reads, else the errno opening or reading it gave."""
+    try:
+        with open(path) as f:
+            f.read()
+        return 0
+    except OSError as e:
+        return e.errno
+
+
+def slots(path):
+    return {a: os.getxattr(path, a) for a in os.listxattr(path) if a.startswith("trusted.fscrypt_slot")}
+
+
+def need_fscrypt(tools=()):
+    """Skips, naming what is missing, unless loop devices and ext4 fscrypt are here."""
+    need_root()
+    for tool in ("mkfs.ext4", "losetup", "mount", "umount") + tuple(tools):
+        if not shutil.which(tool):
+            skip(f"{tool} not installed")
+    if not os.path.exists("/dev/loop-control"):
+        skip("no loop device support (/dev/loop-control missing)")
+    if not os.path.exists("/sys/fs/ext4/features/encryption"):
+        skip("kernel ext4 lacks fscrypt (no /sys/fs/ext4/features/encryption)")
+
+
+class FscryptFs:
+    """A 128 MiB ext4 made with -O encrypt, loop-mounted at `where`;
+    close() takes down everything below it too."""
+
+    def __init__(self, tmp, where):
+        self.img, self.where, self.loop, self.mounted = os.path.join(tmp, "fs.img"), where, None, False
+        run("truncate", "-s", "128M", self.img)
+        run("mkfs.ext4", "-q", "-O", "encrypt", self.img)
+        self.loop = run("losetup", "-f", "--show", self.img).stdout.strip()
+        os.makedirs(where, exist_ok=True)
+        run("mount", self.loop, where)
+        self.mounted = True
+
+    def close(self):
+        if self.mounted:
+            cleanup_mounts(self.where)
+            subprocess.run(["umount", "-l", self.where])
+            self.mounted = False
+        if self.loop:
+            subprocess.run(["losetup", "-d", self.loop])
+            self.loop = None

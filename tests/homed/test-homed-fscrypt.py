@@ -19,17 +19,11 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from homed_harness import Daemon, check, cleanup_mounts, is_mount, need_root, rmtree, skip, tmpdir
+from homed_harness import (Daemon, FscryptFs, check, is_mount, need_fscrypt, open_errno, rmtree, run, skip,
+                           slots, tmpdir)
 
 B, KEYSTATUS = os.path.abspath(sys.argv[1]), sys.argv[2]
-need_root()
-for tool in ("mkfs.ext4", "losetup", "mount", "umount"):
-    if not shutil.which(tool):
-        skip(f"{tool} not installed")
-if not os.path.exists("/dev/loop-control"):
-    skip("no loop device support (/dev/loop-control missing)")
-if not os.path.exists("/sys/fs/ext4/features/encryption"):
-    skip("kernel ext4 lacks fscrypt")
+need_fscrypt()
 if not os.path.exists(os.path.join(B, "homed", "hearth-homed")):
     skip("hearth-homed not built")
 
@@ -40,23 +34,9 @@ if os.path.exists(SOCK):
     skip(f"{SOCK} exists: another hearth-homed serves this machine")
 
 tmp = tmpdir("hearth-homed-fscrypt-")
-img, fs = os.path.join(tmp, "fs.img"), os.path.join(tmp, "fs")
-loop = None
-mounted = False
+fs = os.path.join(tmp, "fs")
+lfs = None
 d = None
-
-
-def run(*cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
-
-
-def open_errno(path):
-    try:
-        with open(path) as f:
-            f.read()
-        return 0
-    except OSError as e:
-        return e.errno
 
 
 def meminfo_kib(field):
@@ -66,17 +46,8 @@ def meminfo_kib(field):
     raise RuntimeError(f"{field} not in /proc/meminfo")
 
 
-def slots(path):
-    return {a: os.getxattr(path, a) for a in os.listxattr(path) if a.startswith("trusted.fscrypt_slot")}
-
-
 try:
-    run("truncate", "-s", "128M", img)
-    run("mkfs.ext4", "-q", "-O", "encrypt", img)
-    loop = run("losetup", "-f", "--show", img).stdout.strip()
-    os.mkdir(fs)
-    run("mount", loop, fs)
-    mounted = True
+    lfs = FscryptFs(tmp, fs)
 
     d = Daemon(B, tmp)
     d.home = fs
@@ -186,10 +157,7 @@ try:
 finally:
     if d:
         d.stop()
-    if mounted:
-        cleanup_mounts(fs)
-        subprocess.run(["umount", "-l", fs])
-    if loop:
-        subprocess.run(["losetup", "-d", loop])
+    if lfs:
+        lfs.close()
     rmtree(tmp)
 print("all ok")

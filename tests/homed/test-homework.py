@@ -18,52 +18,22 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from homed_harness import FscryptFs, check, is_mount, need_fscrypt, open_errno, run, slots
+
 WORKER, KEYSTATUS = sys.argv[1], sys.argv[2]
-
-
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(77)
-
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-    print(f"ok: {what}")
-
-
-if os.geteuid() != 0:
-    skip("needs root (mkfs, loop devices, mounts, trusted.* xattrs)")
-for tool in ("mkfs.ext4", "losetup", "mount", "umount", "openssl"):
-    if not shutil.which(tool):
-        skip(f"{tool} not installed")
-if not os.path.exists("/dev/loop-control"):
-    skip("no loop device support (/dev/loop-control missing)")
-if not os.path.exists("/sys/fs/ext4/features/encryption"):
-    skip("kernel ext4 lacks fscrypt (no /sys/fs/ext4/features/encryption)")
+need_fscrypt(("openssl",))
 
 tmp = tempfile.mkdtemp(prefix="hearth-homework-")
 mnt = os.path.join(tmp, "fs")
-img = os.path.join(tmp, "fs.img")
-loop = None
-mounted = False
-
-
-def run(*cmd, **kw):
-    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+lfs = None
 
 
 def cleanup():
     # Everything this test could have left: bind mounts below the fs, the
     # fs, the loop device, the directory.
-    if mounted:
-        for line in reversed(open("/proc/self/mountinfo").read().splitlines()):
-            target = line.split()[4]
-            if target.startswith(mnt + "/"):
-                subprocess.run(["umount", "-l", target])
-        subprocess.run(["umount", "-l", mnt])
-    if loop:
-        subprocess.run(["losetup", "-d", loop])
+    if lfs:
+        lfs.close()
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -89,31 +59,8 @@ def key_status(path):
     return run(KEYSTATUS, path).stdout.strip()
 
 
-def open_errno(path):
-    try:
-        with open(path) as f:
-            f.read()
-        return 0
-    except OSError as e:
-        return e.errno
-
-
-def is_mount(path):
-    # is_mount() cannot see bind mounts within one file system
-    return any(line.split()[4] == path for line in open("/proc/self/mountinfo"))
-
-
-def slots(path):
-    return {a: os.getxattr(path, a) for a in os.listxattr(path) if a.startswith("trusted.fscrypt_slot")}
-
-
 try:
-    run("truncate", "-s", "128M", img)
-    run("mkfs.ext4", "-q", "-O", "encrypt", img)
-    loop = run("losetup", "-f", "--show", img).stdout.strip()
-    os.mkdir(mnt)
-    run("mount", loop, mnt)
-    mounted = True
+    lfs = FscryptFs(tmp, mnt)
 
     skel = os.path.join(tmp, "skel")
     os.makedirs(os.path.join(skel, "sub"))
