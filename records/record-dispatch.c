@@ -695,57 +695,76 @@ void pkcs11_encrypted_keys_free(Pkcs11EncryptedKey *k, size_t n) {
         free(k);
 }
 
-static int array_of_objects(DispatchContext *c, const char *path, json_object *v, size_t elem_size,
-                            void **ret, size_t *ret_n) {
+/* Parses the array of objects at path into a calloc'd array of elem_size
+ * elements (one spare, zeroed), each filled by parse_one. NULL v gives an
+ * empty result. On failure *ret and *ret_n still describe the array, so
+ * the caller's typed free releases what was filled (unfilled elements are
+ * zero). */
+static int parse_object_array(DispatchContext *c, const char *path, json_object *v, size_t elem_size,
+                              int (*parse_one)(DispatchContext *c, const char *path, json_object *e, void *elem),
+                              void **ret, size_t *ret_n) {
+        char sub[256];
+        uint8_t *a;
         size_t n;
+        int r;
 
+        *ret = NULL;
+        *ret_n = 0;
+        if (!v)
+                return 0;
         if (!json_object_is_type(v, json_type_array))
                 return record_error(c->error, -EINVAL, path, "must be an array of objects");
         n = json_object_array_length(v);
-        *ret = calloc(n + 1, elem_size);
-        if (!*ret)
+        a = calloc(n + 1, elem_size);
+        if (!a)
                 return OOM(c, path);
+        *ret = a;
         *ret_n = n;
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(v, i);
+
+                record_field_path(sub, sizeof(sub), path, NULL, i);
+                if (!json_object_is_type(e, json_type_object))
+                        return record_error(c->error, -EINVAL, sub, "must be an object");
+                r = parse_one(c, sub, e, a + i * elem_size);
+                if (r < 0)
+                        return r;
+        }
         return 0;
+}
+
+static int parse_pkcs11_encrypted_key(DispatchContext *c, const char *path, json_object *e, void *elem) {
+        Pkcs11EncryptedKey *k = elem;
+        json_object *x;
+        char m[256];
+        int r;
+
+        if ((r = get_member(c, e, path, "uri", true, &x, m)) < 0 ||
+            (r = dup_checked_string(c, m, x, valid_pkcs11_uri, "not a valid pkcs11: URI", &k->uri)) < 0)
+                return r;
+        if ((r = get_member(c, e, path, "data", true, &x, m)) < 0 ||
+            (r = decode_blob(c, m, x, 0, &k->data)) < 0)
+                return r;
+        if ((r = get_member(c, e, path, "hashedPassword", true, &x, m)) < 0)
+                return r;
+        return dup_checked_string(c, m, x, NULL, NULL, &k->hashed_password);
 }
 
 int dispatch_pkcs11_encrypted_keys(DispatchContext *c, const char *path, json_object *v, void *target, const RecordField *f) {
         UserRecord *ur = (UserRecord *) ((uint8_t *) target - f->offset);
-        Pkcs11EncryptedKey *k = NULL;
-        size_t n = 0, done = 0;
-        char sub[256], m[256];
+        Pkcs11EncryptedKey *k;
+        size_t n;
         int r;
 
-        if (v) {
-                r = array_of_objects(c, path, v, sizeof(*k), (void **) &k, &n);
-                if (r < 0)
-                        return r;
-                for (; done < n; done++) {
-                        json_object *e = json_object_array_get_idx(v, done), *x;
-
-                        record_field_path(sub, sizeof(sub), path, NULL, done);
-                        if (!json_object_is_type(e, json_type_object)) {
-                                r = record_error(c->error, -EINVAL, sub, "must be an object");
-                                goto fail;
-                        }
-                        if ((r = get_member(c, e, sub, "uri", true, &x, m)) < 0 ||
-                            (r = dup_checked_string(c, m, x, valid_pkcs11_uri, "not a valid pkcs11: URI", &k[done].uri)) < 0)
-                                goto fail;
-                        if ((r = get_member(c, e, sub, "data", true, &x, m)) < 0 ||
-                            (r = decode_blob(c, m, x, 0, &k[done].data)) < 0)
-                                goto fail;
-                        if ((r = get_member(c, e, sub, "hashedPassword", true, &x, m)) < 0 ||
-                            (r = dup_checked_string(c, m, x, NULL, NULL, &k[done].hashed_password)) < 0)
-                                goto fail;
-                }
+        r = parse_object_array(c, path, v, sizeof(*k), parse_pkcs11_encrypted_key, (void **) &k, &n);
+        if (r < 0) {
+                pkcs11_encrypted_keys_free(k, n);
+                return r;
         }
         pkcs11_encrypted_keys_free(ur->pkcs11_encrypted_key, ur->n_pkcs11_encrypted_key);
         ur->pkcs11_encrypted_key = k;
         ur->n_pkcs11_encrypted_key = n;
         return 0;
-fail:
-        pkcs11_encrypted_keys_free(k, done + 1);
-        return r;
 }
 
 void fido2_hmac_salts_free(Fido2HmacSalt *s, size_t n) {
@@ -775,47 +794,42 @@ static int optional_tristate(DispatchContext *c, json_object *e, const char *par
         return 0;
 }
 
-int dispatch_fido2_hmac_salts(DispatchContext *c, const char *path, json_object *v, void *target, const RecordField *f) {
-        UserRecord *ur = (UserRecord *) ((uint8_t *) target - f->offset);
-        Fido2HmacSalt *s = NULL;
-        size_t n = 0, done = 0;
-        char sub[256], m[256];
+static int parse_fido2_hmac_salt(DispatchContext *c, const char *path, json_object *e, void *elem) {
+        Fido2HmacSalt *s = elem;
+        json_object *x;
+        char m[256];
         int r;
 
-        if (v) {
-                r = array_of_objects(c, path, v, sizeof(*s), (void **) &s, &n);
-                if (r < 0)
-                        return r;
-                for (; done < n; done++) {
-                        json_object *e = json_object_array_get_idx(v, done), *x;
+        if ((r = get_member(c, e, path, "credential", true, &x, m)) < 0 ||
+            (r = decode_blob(c, m, x, 0, &s->credential)) < 0)
+                return r;
+        if ((r = get_member(c, e, path, "salt", true, &x, m)) < 0 ||
+            (r = decode_blob(c, m, x, 32, &s->salt)) < 0)
+                return r;
+        if ((r = get_member(c, e, path, "hashedPassword", true, &x, m)) < 0 ||
+            (r = dup_checked_string(c, m, x, NULL, NULL, &s->hashed_password)) < 0)
+                return r;
+        if ((r = optional_tristate(c, e, path, "up", &s->up)) < 0 ||
+            (r = optional_tristate(c, e, path, "uv", &s->uv)) < 0)
+                return r;
+        return optional_tristate(c, e, path, "clientPin", &s->client_pin);
+}
 
-                        record_field_path(sub, sizeof(sub), path, NULL, done);
-                        if (!json_object_is_type(e, json_type_object)) {
-                                r = record_error(c->error, -EINVAL, sub, "must be an object");
-                                goto fail;
-                        }
-                        if ((r = get_member(c, e, sub, "credential", true, &x, m)) < 0 ||
-                            (r = decode_blob(c, m, x, 0, &s[done].credential)) < 0)
-                                goto fail;
-                        if ((r = get_member(c, e, sub, "salt", true, &x, m)) < 0 ||
-                            (r = decode_blob(c, m, x, 32, &s[done].salt)) < 0)
-                                goto fail;
-                        if ((r = get_member(c, e, sub, "hashedPassword", true, &x, m)) < 0 ||
-                            (r = dup_checked_string(c, m, x, NULL, NULL, &s[done].hashed_password)) < 0)
-                                goto fail;
-                        if ((r = optional_tristate(c, e, sub, "up", &s[done].up)) < 0 ||
-                            (r = optional_tristate(c, e, sub, "uv", &s[done].uv)) < 0 ||
-                            (r = optional_tristate(c, e, sub, "clientPin", &s[done].client_pin)) < 0)
-                                goto fail;
-                }
+int dispatch_fido2_hmac_salts(DispatchContext *c, const char *path, json_object *v, void *target, const RecordField *f) {
+        UserRecord *ur = (UserRecord *) ((uint8_t *) target - f->offset);
+        Fido2HmacSalt *s;
+        size_t n;
+        int r;
+
+        r = parse_object_array(c, path, v, sizeof(*s), parse_fido2_hmac_salt, (void **) &s, &n);
+        if (r < 0) {
+                fido2_hmac_salts_free(s, n);
+                return r;
         }
         fido2_hmac_salts_free(ur->fido2_hmac_salt, ur->n_fido2_hmac_salt);
         ur->fido2_hmac_salt = s;
         ur->n_fido2_hmac_salt = n;
         return 0;
-fail:
-        fido2_hmac_salts_free(s, done + 1);
-        return r;
 }
 
 void recovery_keys_free(RecoveryKey *k, size_t n) {
@@ -826,40 +840,35 @@ void recovery_keys_free(RecoveryKey *k, size_t n) {
         free(k);
 }
 
-int dispatch_recovery_keys(DispatchContext *c, const char *path, json_object *v, void *target, const RecordField *f) {
-        UserRecord *ur = (UserRecord *) ((uint8_t *) target - f->offset);
-        RecoveryKey *k = NULL;
-        size_t n = 0, done = 0;
-        char sub[256], m[256];
+static int parse_recovery_key(DispatchContext *c, const char *path, json_object *e, void *elem) {
+        RecoveryKey *k = elem;
+        json_object *x;
+        char m[256];
         int r;
 
-        if (v) {
-                r = array_of_objects(c, path, v, sizeof(*k), (void **) &k, &n);
-                if (r < 0)
-                        return r;
-                for (; done < n; done++) {
-                        json_object *e = json_object_array_get_idx(v, done), *x;
+        if ((r = get_member(c, e, path, "type", true, &x, m)) < 0 ||
+            (r = dup_checked_string(c, m, x, NULL, NULL, &k->type)) < 0)
+                return r;
+        if ((r = get_member(c, e, path, "hashedPassword", true, &x, m)) < 0)
+                return r;
+        return dup_checked_string(c, m, x, NULL, NULL, &k->hashed_password);
+}
 
-                        record_field_path(sub, sizeof(sub), path, NULL, done);
-                        if (!json_object_is_type(e, json_type_object)) {
-                                r = record_error(c->error, -EINVAL, sub, "must be an object");
-                                goto fail;
-                        }
-                        if ((r = get_member(c, e, sub, "type", true, &x, m)) < 0 ||
-                            (r = dup_checked_string(c, m, x, NULL, NULL, &k[done].type)) < 0)
-                                goto fail;
-                        if ((r = get_member(c, e, sub, "hashedPassword", true, &x, m)) < 0 ||
-                            (r = dup_checked_string(c, m, x, NULL, NULL, &k[done].hashed_password)) < 0)
-                                goto fail;
-                }
+int dispatch_recovery_keys(DispatchContext *c, const char *path, json_object *v, void *target, const RecordField *f) {
+        UserRecord *ur = (UserRecord *) ((uint8_t *) target - f->offset);
+        RecoveryKey *k;
+        size_t n;
+        int r;
+
+        r = parse_object_array(c, path, v, sizeof(*k), parse_recovery_key, (void **) &k, &n);
+        if (r < 0) {
+                recovery_keys_free(k, n);
+                return r;
         }
         recovery_keys_free(ur->recovery_key, ur->n_recovery_key);
         ur->recovery_key = k;
         ur->n_recovery_key = n;
         return 0;
-fail:
-        recovery_keys_free(k, done + 1);
-        return r;
 }
 
 void record_json_erase_strings(json_object *v) {
