@@ -295,6 +295,17 @@ int varlink_message_append_reply(VarlinkBuffer *out, json_object *parameters, bo
         return varlink_message_append_reply_raw(out, s, n, continues);
 }
 
+/* NAME","parameters":PARAMS: what an error and a call carry after their
+ * opening key (names are checked by callers and need no escaping). */
+static int append_name_and_parameters(VarlinkBuffer *out, const char *name, const char *params, size_t n) {
+        int r = varlink_buffer_append(out, name, strlen(name));
+        if (r >= 0)
+                r = APPEND_LITERAL(out, "\",\"parameters\":");
+        if (r >= 0)
+                r = varlink_buffer_append(out, params, n);
+        return r;
+}
+
 int varlink_message_append_error(VarlinkBuffer *out, const char *error, json_object *parameters) {
         size_t mark = out->end, n;
         const char *s = params_string(parameters, &n);
@@ -306,11 +317,7 @@ int varlink_message_append_error(VarlinkBuffer *out, const char *error, json_obj
                 mark = 0;
         r = APPEND_LITERAL(out, "{\"error\":\"");
         if (r >= 0)
-                r = varlink_buffer_append(out, error, strlen(error));
-        if (r >= 0)
-                r = APPEND_LITERAL(out, "\",\"parameters\":");
-        if (r >= 0)
-                r = varlink_buffer_append(out, s, n);
+                r = append_name_and_parameters(out, error, s, n);
         if (r >= 0)
                 r = APPEND_LITERAL(out, "}\0");
         return finish(out, mark, r);
@@ -328,11 +335,7 @@ int varlink_message_append_call(VarlinkBuffer *out, const char *method, json_obj
                 mark = 0;
         r = APPEND_LITERAL(out, "{\"method\":\"");
         if (r >= 0)
-                r = varlink_buffer_append(out, method, strlen(method));
-        if (r >= 0)
-                r = APPEND_LITERAL(out, "\",\"parameters\":");
-        if (r >= 0)
-                r = varlink_buffer_append(out, s, n);
+                r = append_name_and_parameters(out, method, s, n);
         if (r >= 0 && more)
                 r = APPEND_LITERAL(out, ",\"more\":true");
         if (r >= 0 && oneway)
