@@ -136,6 +136,19 @@ Home *home_free(Home *h) {
 
 static void home_dispatch(Home *h);
 
+static void op_wipe_secrets(HomeOp *op) {
+        json_wipe(op->secret);
+        json_wipe(op->new_secret);
+        json_wipe(json_get_object(op->record, "secret"));
+}
+
+void home_wipe_secrets(Home *h) {
+        if (h->current)
+                op_wipe_secrets(h->current);
+        for (HomeOp *op = h->queue_head; op; op = op->next)
+                op_wipe_secrets(op);
+}
+
 /* The connection of a held Acquire went away: its reference goes, and
  * with the last reference a home that Acquire activated is deactivated. */
 static void on_hold_cancel(VarlinkCall *call, void *userdata) {

@@ -160,9 +160,3 @@ int keys_check(Manager *m, json_object *record) {
                 return 0;
         return -EPERM;
 }
-
-void manager_forget_in_worker(Manager *m) {
-        /* OpenSSL clears an Ed25519 private key when it frees it. */
-        EVP_PKEY_free(m->private_key);
-        m->private_key = NULL;
-}

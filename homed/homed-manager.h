@@ -188,9 +188,6 @@ bool manager_name_taken_elsewhere(Manager *m, const char *name);
 
 /* homed-keys.c: local.private/local.public and the trusted keys. */
 int keys_setup(Manager *m);
-/* In a forked worker, before it reads any input: wipes and drops the
- * daemon's private signing key, which the worker has no use for. */
-void manager_forget_in_worker(Manager *m);
 /* Signs a record (returns a new object). -ENOKEY without a private key. */
 int keys_sign(Manager *m, json_object *record, json_object **ret);
 /* 1 signed by our key, 0 signed by another trusted key (read-only),
@@ -208,6 +205,9 @@ int store_read(const char *dir, const char *file_name, json_object **ret);
 /* homed-home.c */
 int home_new(Manager *m, UserRecord *record, Home **ret);
 Home *home_free(Home *h);
+/* Overwrites the secrets of the home's running and queued operations (in a
+ * forked worker's copy of the daemon's memory). */
+void home_wipe_secrets(Home *h);
 HomeState home_get_state(Home *h);
 /* Queues op on h and runs it when h is idle. Takes ownership of op. */
 void home_enqueue(Home *h, HomeOp *op);

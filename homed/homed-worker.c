@@ -132,6 +132,17 @@ static int on_exit_child(sd_event_source *s, const siginfo_t *si, void *userdata
         return 0;
 }
 
+/* In a forked worker, before it reads its request: its copy of the
+ * daemon's memory holds the daemon's signing key and the secrets of every
+ * other operation in flight or queued, none of which this worker may see.
+ * OpenSSL clears the Ed25519 key when it frees it. */
+static void forget_daemon_secrets(Manager *m) {
+        EVP_PKEY_free(m->private_key);
+        m->private_key = NULL;
+        for (size_t i = 0; i < m->n_homes; i++)
+                home_wipe_secrets(m->homes[i]);
+}
+
 int worker_start(Manager *m, json_object *request, worker_done_t cb, void *userdata, Worker **ret) {
         _cleanup_close_ int in_r = -EBADF, in_w = -EBADF, out_r = -EBADF, out_w = -EBADF;
         int p[2], r;
@@ -170,7 +181,7 @@ int worker_start(Manager *m, json_object *request, worker_done_t cb, void *userd
                         fprintf(stderr, "hearth-homed: cannot execute %s: %m\n", m->homework);
                         _exit(127);
                 }
-                manager_forget_in_worker(m);
+                forget_daemon_secrets(m);
                 if (close_range(STDERR_FILENO + 1, ~0U, 0) < 0)
                         _exit(127);
                 /* ps and top show it as the worker it is. */
