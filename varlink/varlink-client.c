@@ -237,15 +237,11 @@ static int sync_write(VarlinkClient *c, uint64_t deadline) {
 
 static int sync_read(VarlinkClient *c, uint64_t deadline, json_object **ret) {
         for (;;) {
-                const char *p;
-                size_t len;
                 int r;
 
-                r = varlink_buffer_next_message(&c->in, VARLINK_MESSAGE_MAX, &p, &len);
-                if (r < 0)
-                        return r;
-                if (r > 0)
-                        return varlink_message_parse(c->tokener, p, len, ret);
+                r = varlink_buffer_parse_next(&c->in, c->tokener, VARLINK_MESSAGE_MAX, ret);
+                if (r != 0)
+                        return r < 0 ? r : 0;
 
                 r = varlink_buffer_read(&c->in, c->fd, VARLINK_MESSAGE_MAX);
                 if (r == 0)
@@ -416,16 +412,12 @@ static void update_io(VarlinkClient *c) {
 static void async_process(VarlinkClient *c) {
         while (!c->dead && !c->freed) {
                 json_object *m = NULL;
-                const char *p;
-                size_t len;
                 Reply rep;
                 int r;
 
-                r = varlink_buffer_next_message(&c->in, VARLINK_MESSAGE_MAX, &p, &len);
+                r = varlink_buffer_parse_next(&c->in, c->tokener, VARLINK_MESSAGE_MAX, &m);
                 if (r == 0)
                         break;
-                if (r > 0)
-                        r = varlink_message_parse(c->tokener, p, len, &m);
                 if (r >= 0)
                         r = reply_parse(m, &rep);
                 if (r >= 0 && (!c->head || (rep.continues && !c->head->more)))

@@ -131,19 +131,11 @@ static void process(VarlinkConnection *c) {
 
         c->processing = true;
         while (!c->dead && !c->current) {
-                const char *p;
-                size_t len;
                 json_object *m = NULL;
 
-                r = varlink_buffer_next_message(&c->in, VARLINK_MESSAGE_MAX, &p, &len);
-                if (r < 0) {
-                        varlink_connection_drop(c);
-                        break;
-                }
+                r = varlink_buffer_parse_next(&c->in, c->server->tokener, VARLINK_MESSAGE_MAX, &m);
                 if (r == 0)
                         break;
-
-                r = varlink_message_parse(c->server->tokener, p, len, &m);
                 if (r >= 0)
                         r = varlink_connection_dispatch(c, m);
                 /* With nothing else queued, the reply goes out before the

@@ -121,6 +121,21 @@ int varlink_buffer_next_message(VarlinkBuffer *b, size_t max, const char **ret, 
         return 1;
 }
 
+int varlink_buffer_parse_next(VarlinkBuffer *b, json_tokener *tok, size_t max, json_object **ret) {
+        const char *p;
+        size_t len;
+        int r;
+
+        r = varlink_buffer_next_message(b, max, &p, &len);
+        if (r <= 0)
+                return r;
+        r = varlink_message_parse(tok, p, len, ret);
+        /* The parsed objects hold copies; the text must not outlive them
+         * while the call it carried is pending (nor in a forked child). */
+        explicit_bzero((char *) p, len);
+        return r < 0 ? r : 1;
+}
+
 bool varlink_buffer_has_message(VarlinkBuffer *b) {
         if (b->scanned < b->begin)
                 b->scanned = b->begin;

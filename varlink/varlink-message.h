@@ -34,6 +34,12 @@ int varlink_buffer_read(VarlinkBuffer *b, int fd, size_t max);
  * with a message, 0 if none is complete yet, -EMSGSIZE if the incomplete
  * tail already holds `max` bytes or more. */
 int varlink_buffer_next_message(VarlinkBuffer *b, size_t max, const char **ret, size_t *ret_len);
+/* Cuts the next complete message out and parses it (as below), then
+ * wipes its bytes: calls and replies carry secrets. Returns 1 with the
+ * object, 0 if no message is complete yet, -EMSGSIZE (as
+ * varlink_buffer_next_message()), -EBADMSG or -ENOMEM (as
+ * varlink_message_parse()). */
+int varlink_buffer_parse_next(VarlinkBuffer *b, json_tokener *tok, size_t max, json_object **ret);
 /* Whether a complete message is waiting (cheap: remembers its scan). */
 bool varlink_buffer_has_message(VarlinkBuffer *b);
 

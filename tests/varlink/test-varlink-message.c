@@ -145,12 +145,48 @@ static void test_flush_epipe(void **state) {
         varlink_buffer_done(&b);
 }
 
+/* A parsed message leaves no byte of its text behind (calls carry
+ * passwords); the next one, and a broken one, still come out right. */
+static void test_parse_next_wipes(void **state) {
+        static const char msg[] = "{\"secret\":{\"password\":[\"hunter22\"]}}";
+        VarlinkBuffer b = {};
+        json_tokener *tok = varlink_tokener_new();
+        json_object *o = NULL;
+        int sv[2];
+
+        pair(sv);
+        assert_int_equal(write(sv[1], msg, sizeof msg), (ssize_t) sizeof msg);
+        assert_int_equal(write(sv[1], "{\"b\":2}\0nope\0{\"c\"", 17), 17);
+        assert_true(varlink_buffer_read(&b, sv[0], 1024) > 0);
+
+        assert_int_equal(varlink_buffer_parse_next(&b, tok, 1024, &o), 1);
+        assert_non_null(json_object_object_get(o, "secret"));
+        json_object_put(o);
+        assert_null(memmem(b.data, b.end, "hunter22", 8));
+        for (size_t i = 0; i < sizeof msg - 1; i++)
+                assert_int_equal(b.data[i], 0);
+
+        assert_int_equal(varlink_buffer_parse_next(&b, tok, 1024, &o), 1);
+        assert_int_equal(json_object_get_int(json_object_object_get(o, "b")), 2);
+        json_object_put(o);
+        o = NULL;
+        assert_int_equal(varlink_buffer_parse_next(&b, tok, 1024, &o), -EBADMSG);
+        assert_null(o);
+        assert_int_equal(varlink_buffer_parse_next(&b, tok, 1024, &o), 0);
+
+        close(sv[1]);
+        close(sv[0]);
+        json_tokener_free(tok);
+        varlink_buffer_done(&b);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_several_messages_in_one_read),
                 cmocka_unit_test(test_byte_by_byte),
                 cmocka_unit_test(test_cap),
                 cmocka_unit_test(test_parse),
+                cmocka_unit_test(test_parse_next_wipes),
                 cmocka_unit_test(test_serialize),
                 cmocka_unit_test(test_flush_epipe),
         };
