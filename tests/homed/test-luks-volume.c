@@ -81,7 +81,6 @@ static int add_slot(Fixture *f, const char *pass) {
 static void test_minimal_pbkdf(void **state) {
         Fixture *f = *state;
         struct crypt_pbkdf_type p;
-        struct timespec t0, t1;
         char secret[65];
         int slot;
 
@@ -92,13 +91,11 @@ static void test_minimal_pbkdf(void **state) {
         assert_int_equal(crypt_keyslot_get_pbkdf(f->cd, slot, &p), 0);
         assert_string_equal(p.type, CRYPT_KDF_PBKDF2);
         assert_string_equal(p.hash, "sha256");         /* the record's hash stays */
+        /* Cheap by construction (the iteration count above), not by a clock:
+         * timings are for bench/, and a loaded sanitizer run is slow. */
         assert_int_equal(p.iterations, LUKS_PBKDF2_MIN_ITERATIONS);
 
-        clock_gettime(CLOCK_MONOTONIC, &t0);
         assert_int_equal(crypt_activate_by_passphrase(f->cd, NULL, CRYPT_ANY_SLOT, secret, strlen(secret), 0), slot);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        /* Cheap: well under the 500 ms a password slot is given. */
-        assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 200);
         secret[0] = secret[0] == 'a' ? 'b' : 'a';
         assert_int_equal(crypt_activate_by_passphrase(f->cd, NULL, CRYPT_ANY_SLOT, secret, strlen(secret), 0), -EPERM);
         explicit_bzero(secret, sizeof secret);
